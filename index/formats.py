@@ -1,0 +1,219 @@
+"""Parsers that turn one input format into article records (dicts with title, text, date, url, source).
+
+Each parser raises `BadArticle` with a human reason when the whole input is unusable; the reader turns
+records into `Article`s (ids, validation, duplicates) in `index.readers`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import logging
+import re
+import time
+from html.parser import HTMLParser
+from typing import Any
+
+import feedparser
+import trafilatura
+import yaml
+
+from index.cleaning import clean_text
+from index.dates import normalise_date
+from index.errors import BadArticle
+
+logger = logging.getLogger(__name__)
+
+Record = dict[str, Any]
+
+# htmldate's extensive search falls back to free-text patterns and even a copyright year
+# ("© 2023" becomes 2023-01-01); the fast search only trusts markup and complete dates.
+_HTML_DATE_PARAMS = {"extensive_search": False, "original_date": True}
+
+_HEADING = re.compile(r"^#{1,6}\s+")
+_HEADER_LINE = re.compile(r"^(date|source|url)\s*:\s*(.*)$", re.IGNORECASE)
+_FRONT_MATTER_END = ("---", "...")
+
+
+def text_record(content: str) -> Record:
+    """Parse a .txt/.md article: YAML front matter or `Key: value` header lines, a title, a body."""
+    lines = content.splitlines()
+    meta: dict[str, Any] = {}
+    if lines and lines[0].strip() == "---":
+        meta, lines = _split_front_matter(lines)
+    position = _skip_blank(lines, 0)
+    title = _optional_text(meta.get("title"))
+    if position < len(lines) and (not title or _strip_heading(lines[position]) == title):
+        title = title or _strip_heading(lines[position])
+        position += 1
+    if not meta:
+        position = _skip_blank(lines, position)
+        while position < len(lines) and (header := _HEADER_LINE.match(lines[position].strip())):
+            meta[header.group(1).lower()] = header.group(2).strip() or None
+            position += 1
+    body = clean_text("\n".join(lines[position:]))
+    if not title:
+        raise BadArticle("no title: the file has no non-empty line")
+    if not body:
+        raise BadArticle("no article text after the title (or only boilerplate)")
+    return {
+        "title": title,
+        "text": body,
+        "date": normalise_date(meta.get("date")),
+        "source": _optional_text(meta.get("source")),
+        "url": _optional_text(meta.get("url")),
+    }
+
+
+def html_record(data: bytes) -> Record:
+    """Extract the main text and metadata of an HTML page with trafilatura (comments excluded)."""
+    document = trafilatura.bare_extraction(
+        data,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        date_extraction_params=dict(_HTML_DATE_PARAMS),
+    )
+    if document is None:
+        raise BadArticle("no main text found in the HTML page")
+    fields = document if isinstance(document, dict) else document.as_dict()
+    # trafilatura puts one block (paragraph, list item, heading) per line: make each a paragraph
+    title = _optional_text(fields.get("title")) or ""
+    blocks = [line for line in (fields.get("text") or "").splitlines() if line.strip()]
+    if blocks and title and " ".join(blocks[0].split()).casefold() == title.casefold():
+        blocks = blocks[1:]  # the page's own headline, already the title
+    body = clean_text("\n\n".join(blocks))
+    if not body:
+        raise BadArticle("no article text left in the HTML page after cleaning")
+    # `filedate` is deliberately ignored: it is the extraction day, not a publication date.
+    return {
+        "title": title,
+        "text": body,
+        "date": normalise_date(fields.get("date")),
+        "source": _optional_text(fields.get("sitename")),
+        "url": _optional_text(fields.get("url")),
+    }
+
+
+def feed_records(data: bytes) -> list[Record]:
+    """One record per RSS/Atom entry: id = guid else link, HTML stripped, source = feed title."""
+    parsed = feedparser.parse(data)
+    entries = parsed.get("entries") or []
+    if parsed.get("bozo") and not entries:
+        raise BadArticle(f"not a valid RSS/Atom feed: {parsed.get('bozo_exception')}")
+    if not parsed.get("version"):
+        raise BadArticle("not an RSS or Atom feed (no <rss>, <feed> or RDF root)")
+    if parsed.get("bozo"):
+        logger.warning("malformed feed, read what could be recovered: %s", parsed.get("bozo_exception"))
+    if not entries:
+        logger.info("feed has no entries")
+        return []
+    source = _optional_text(parsed.get("feed", {}).get("title"))
+    return [_entry_record(entry, source) for entry in entries]
+
+
+def html_to_text(fragment: str) -> str:
+    """Text of an HTML fragment, block elements becoming paragraph breaks."""
+    collector = _TextCollector()
+    collector.feed(fragment)
+    collector.close()
+    return clean_text("".join(collector.parts))
+
+
+def _entry_record(entry: Any, source: str | None) -> Record:
+    body = ""
+    contents = entry.get("content") or []
+    if contents:
+        body = "\n\n".join(_detail_text(item) for item in contents)
+    elif entry.get("summary"):
+        body = _detail_text({"value": entry.get("summary"), **(entry.get("summary_detail") or {})})
+    return {
+        "id": _optional_text(entry.get("id")) or _optional_text(entry.get("link")),
+        "title": " ".join((entry.get("title") or "").split()),
+        "text": body,
+        "date": _entry_date(entry),
+        "source": source,
+        "url": _optional_text(entry.get("link")),
+    }
+
+
+def _detail_text(detail: Any) -> str:
+    value = str(detail.get("value") or "")
+    kind = str(detail.get("type") or "text/html")
+    return html_to_text(value) if "html" in kind else clean_text(value)
+
+
+def _entry_date(entry: Any) -> str | None:
+    for key in ("published", "updated", "created"):
+        date = normalise_date(entry.get(key), date_only=True)
+        if date:
+            return date
+        # feedparser understands more formats than we do; its struct_time is in UTC
+        parsed = entry.get(f"{key}_parsed")
+        if isinstance(parsed, time.struct_time):
+            return dt.datetime.fromtimestamp(calendar.timegm(parsed), dt.UTC).date().isoformat()
+    return None
+
+
+def _split_front_matter(lines: list[str]) -> tuple[dict[str, Any], list[str]]:
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() in _FRONT_MATTER_END), None)
+    if end is None:
+        raise BadArticle("YAML front matter opened with '---' is never closed")
+    try:
+        data = yaml.safe_load("\n".join(lines[1:end]))
+    except yaml.YAMLError as e:
+        raise BadArticle(f"invalid YAML front matter: {e}") from e
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise BadArticle("YAML front matter must be a mapping of keys to values")
+    return {str(key).lower(): value for key, value in data.items()}, lines[end + 1 :]
+
+
+def _skip_blank(lines: list[str], position: int) -> int:
+    while position < len(lines) and not lines[position].strip():
+        position += 1
+    return position
+
+
+def _strip_heading(line: str) -> str:
+    return " ".join(_HEADING.sub("", line.strip()).split())
+
+
+def _optional_text(value: object) -> str | None:
+    if value is None:
+        return None
+    text = " ".join(str(value).split())
+    return text or None
+
+
+class _TextCollector(HTMLParser):
+    _BLOCKS = frozenset(
+        {"p", "div", "section", "article", "header", "footer", "aside", "blockquote", "pre", "hr"}
+        | {"ul", "ol", "li", "dl", "dt", "dd", "table", "tr", "figure", "figcaption"}
+        | {"h1", "h2", "h3", "h4", "h5", "h6"}
+    )
+    _SKIPPED = frozenset({"script", "style", "noscript", "template"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIPPED:
+            self._skipping += 1
+        elif tag == "br":
+            self.parts.append("\n")
+        elif tag in self._BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIPPED:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in self._BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(re.sub(r"\s+", " ", data))

@@ -1,0 +1,153 @@
+"""The write operations behind `rag build / add / remove` and the HTTP API: files in, a report out."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from index.chunking import ChunkingParams
+from index.embedding import Embedder
+from index.errors import BadArticle, IndexNotFound
+from index.generations import current_name
+from index.readers import ReadFailure, read_paths
+from index.types import Article
+from index.writer import IndexWriter, Progress, WriteStats
+
+
+@dataclass
+class IngestReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    chunks_embedded: int = 0
+    failed: list[ReadFailure] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    generation: str | None = None
+    articles: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.missing
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "chunks_embedded": self.chunks_embedded,
+            "failed": [{"path": f.path, "error": f.error} for f in self.failed],
+            "missing": self.missing,
+            "generation": self.generation,
+            "articles": self.articles,
+            "chunks": self.chunks,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _report(stats: WriteStats, writer: IndexWriter, failed: list[ReadFailure], t0: float) -> IngestReport:
+    manifest = writer.commit()
+    return IngestReport(
+        added=len(stats.added),
+        updated=len(stats.updated),
+        unchanged=len(stats.unchanged),
+        removed=len(stats.removed),
+        chunks_embedded=stats.chunks_embedded,
+        failed=failed,
+        missing=stats.missing,
+        generation=manifest.generation,
+        articles=manifest.articles,
+        chunks=manifest.chunks,
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def _write(
+    index_dir: Path,
+    articles: Sequence[Article],
+    failed: list[ReadFailure],
+    embedder: Embedder,
+    params: ChunkingParams,
+    progress: Progress | None,
+    fresh: bool,
+) -> IngestReport:
+    t0 = time.perf_counter()
+    writer = IndexWriter(index_dir, embedder, params, fresh=fresh)
+    try:
+        stats = writer.upsert(articles, progress)
+    except BaseException:
+        writer.abort()
+        raise
+    return _report(stats, writer, failed, t0)
+
+
+def build(
+    index_dir: Path,
+    paths: Sequence[str | Path],
+    embedder: Embedder,
+    params: ChunkingParams | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Full rebuild into a new generation, switched to only when complete. Bad files are reported."""
+    result = read_paths(paths)
+    if not result.articles:
+        raise BadArticle(
+            "no article could be read from "
+            + ", ".join(map(str, paths))
+            + "; the index was left as it was"
+            + "".join(f"\n  {f.path}: {f.error}" for f in result.failures)
+        )
+    return _write(
+        index_dir,
+        result.articles,
+        result.failures,
+        embedder,
+        params or ChunkingParams(),
+        progress,
+        fresh=True,
+    )
+
+
+def add(
+    index_dir: Path,
+    paths: Sequence[str | Path],
+    embedder: Embedder,
+    params: ChunkingParams | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Upsert the articles read from `paths` by id: unchanged ones cost nothing, changed ones are replaced."""
+    result = read_paths(paths)
+    return add_articles(index_dir, result.articles, embedder, params, progress, failed=result.failures)
+
+
+def add_articles(
+    index_dir: Path,
+    articles: Sequence[Article],
+    embedder: Embedder,
+    params: ChunkingParams | None = None,
+    progress: Progress | None = None,
+    failed: list[ReadFailure] | None = None,
+) -> IngestReport:
+    return _write(
+        index_dir, articles, list(failed or []), embedder, params or ChunkingParams(), progress, fresh=False
+    )
+
+
+def remove(index_dir: Path, ids: Sequence[str], embedder: Embedder) -> IngestReport:
+    """Remove articles (and their chunks and vectors) by id; unknown ids are reported as missing."""
+    t0 = time.perf_counter()
+    if current_name(index_dir) is None:
+        raise IndexNotFound(f"no index in {index_dir}: nothing to remove")
+    writer = IndexWriter(index_dir, embedder, ChunkingParams(), fresh=False)
+    try:
+        stats = writer.remove(ids)
+    except BaseException:
+        writer.abort()
+        raise
+    return _report(stats, writer, [], t0)

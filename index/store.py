@@ -1,0 +1,206 @@
+"""SQLite storage of one generation: articles, chunks and the FTS5 table for lexical search."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.types import Article, Chunk
+
+DATABASE = "index.sqlite"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    date TEXT,
+    url TEXT,
+    source TEXT,
+    text TEXT NOT NULL,
+    content_hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY,
+    article_id TEXT NOT NULL REFERENCES articles(id),
+    ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    tokens INTEGER NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id, ordinal);
+CREATE INDEX IF NOT EXISTS articles_by_date ON articles(date);
+-- porter stemming: "migrants" finds "migrant"; the title is a column of its own, weighted lower
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    text, title, tokenize = 'porter unicode61 remove_diacritics 2'
+);
+"""
+
+_ARTICLE_COLS = "id, title, date, url, source, text, content_hash"
+_CHUNK_COLS = 'id, article_id, ordinal, text, start, "end", tokens'
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions on what a search may return. Empty fields restrict nothing."""
+
+    sources: tuple[str, ...] = ()
+    article_ids: tuple[str, ...] = ()
+    since: str | None = None  # inclusive ISO date
+    until: str | None = None  # inclusive ISO date
+
+    def __bool__(self) -> bool:
+        return bool(self.sources or self.article_ids or self.since or self.until)
+
+    def where(self) -> tuple[str, list[object]]:
+        """A SQL condition over `articles a` and its parameters."""
+        parts: list[str] = []
+        params: list[object] = []
+        if self.sources:
+            parts.append(f"lower(a.source) IN ({','.join('?' * len(self.sources))})")
+            params += [s.lower() for s in self.sources]
+        if self.article_ids:
+            parts.append(f"a.id IN ({','.join('?' * len(self.article_ids))})")
+            params += list(self.article_ids)
+        if self.since:
+            parts.append("a.date IS NOT NULL AND substr(a.date, 1, 10) >= ?")
+            params.append(self.since[:10])
+        if self.until:
+            parts.append("a.date IS NOT NULL AND substr(a.date, 1, 10) <= ?")
+            params.append(self.until[:10])
+        return (" AND ".join(parts) or "1"), params
+
+
+def _article(row: Sequence[object]) -> Article:
+    return Article(
+        id=str(row[0]),
+        title=str(row[1]),
+        date=row[2],  # type: ignore[arg-type]
+        url=row[3],  # type: ignore[arg-type]
+        source=row[4],  # type: ignore[arg-type]
+        text=str(row[5]),
+        content_hash=str(row[6]),
+    )
+
+
+def _chunk(row: Sequence[object]) -> Chunk:
+    return Chunk(*row)  # type: ignore[arg-type]
+
+
+class Database:
+    """One generation's SQLite file. Writers open it read-write in a staging folder; readers read-only."""
+
+    def __init__(self, path: Path, readonly: bool) -> None:
+        self.path = path
+        if readonly:
+            # immutable=1: a published generation never changes, so SQLite may skip locking entirely
+            uri = f"file:{path}?mode=ro&immutable=1"
+            self.conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        else:
+            self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self.conn.execute("PRAGMA journal_mode=DELETE")
+            self.conn.execute("PRAGMA synchronous=FULL")
+            self.conn.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- writes (staging generation only) --------------------------------------------------------
+    def begin(self) -> None:
+        self.conn.execute("BEGIN")
+
+    def commit(self) -> None:
+        self.conn.execute("COMMIT")
+
+    def put_article(self, article: Article) -> None:
+        self.conn.execute(
+            f"INSERT OR REPLACE INTO articles ({_ARTICLE_COLS}) VALUES (?,?,?,?,?,?,?)",
+            (
+                article.id,
+                article.title,
+                article.date,
+                article.url,
+                article.source,
+                article.text,
+                article.content_hash,
+            ),
+        )
+
+    def next_chunk_id(self) -> int:
+        row = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM chunks").fetchone()
+        return int(row[0])
+
+    def put_chunks(self, chunks: Sequence[Chunk], title: str) -> None:
+        self.conn.executemany(
+            f"INSERT INTO chunks ({_CHUNK_COLS}) VALUES (?,?,?,?,?,?,?)",
+            [(c.id, c.article_id, c.ordinal, c.text, c.start, c.end, c.tokens) for c in chunks],
+        )
+        self.conn.executemany(
+            "INSERT INTO chunks_fts (rowid, text, title) VALUES (?,?,?)",
+            [(c.id, c.text, title) for c in chunks],
+        )
+
+    def delete_article(self, article_id: str) -> list[int]:
+        """Delete an article and its chunks; returns the removed chunk ids (for the vector store)."""
+        ids = [r[0] for r in self.conn.execute("SELECT id FROM chunks WHERE article_id=?", (article_id,))]
+        self.conn.executemany("DELETE FROM chunks_fts WHERE rowid=?", [(i,) for i in ids])
+        self.conn.execute("DELETE FROM chunks WHERE article_id=?", (article_id,))
+        self.conn.execute("DELETE FROM articles WHERE id=?", (article_id,))
+        return ids
+
+    # -- reads -------------------------------------------------------------------------------------
+    def content_hashes(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT id, content_hash FROM articles").fetchall())
+
+    def counts(self) -> tuple[int, int]:
+        articles = self.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        chunks = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        return int(articles), int(chunks)
+
+    def article(self, article_id: str) -> Article | None:
+        row = self.conn.execute(f"SELECT {_ARTICLE_COLS} FROM articles WHERE id=?", (article_id,)).fetchone()
+        return _article(row) if row else None
+
+    def articles(self, ids: Iterable[str]) -> dict[str, Article]:
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        rows = self.conn.execute(
+            f"SELECT {_ARTICLE_COLS} FROM articles WHERE id IN ({','.join('?' * len(ids))})", ids
+        ).fetchall()
+        return {str(r[0]): _article(r) for r in rows}
+
+    def article_ids(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM articles ORDER BY id")]
+
+    def chunks_of(self, article_id: str) -> list[Chunk]:
+        rows = self.conn.execute(
+            f"SELECT {_CHUNK_COLS} FROM chunks WHERE article_id=? ORDER BY ordinal", (article_id,)
+        ).fetchall()
+        return [_chunk(r) for r in rows]
+
+    def chunks(self, ids: Sequence[int]) -> dict[int, Chunk]:
+        if not ids:
+            return {}
+        rows = self.conn.execute(
+            f"SELECT {_CHUNK_COLS} FROM chunks WHERE id IN ({','.join('?' * len(ids))})", list(ids)
+        ).fetchall()
+        return {int(r[0]): _chunk(r) for r in rows}
+
+    def chunk_ids_matching(self, filters: Filters) -> list[int]:
+        where, params = filters.where()
+        sql = f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {where}"
+        return [r[0] for r in self.conn.execute(sql, params)]
+
+    def lexical(self, match: str, k: int, filters: Filters | None = None) -> list[tuple[int, float]]:
+        """Top-k (chunk id, BM25 score, higher is better) for an FTS5 MATCH expression."""
+        where, params = (filters or Filters()).where()
+        sql = (
+            "SELECT f.rowid, -bm25(chunks_fts, 1.0, 0.5) AS score FROM chunks_fts f "
+            "JOIN chunks c ON c.id = f.rowid JOIN articles a ON a.id = c.article_id "
+            f"WHERE chunks_fts MATCH ? AND {where} ORDER BY bm25(chunks_fts, 1.0, 0.5) LIMIT ?"
+        )
+        rows = self.conn.execute(sql, [match, *params, k]).fetchall()
+        return [(int(r[0]), float(r[1])) for r in rows]

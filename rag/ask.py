@@ -1,0 +1,110 @@
+"""Answering a question: retrieve, extract, cite — or abstain with a machine-readable reason."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from index.embedding import Embedder
+from index.reader import IndexReader
+from index.store import Filters
+from rag.extractive import SentenceVectors, candidates, cite, score_sentences, select
+from rag.retrieval import Mode, search
+from rag.types import Answer, Passage
+
+ABSTAIN_TEXT = {
+    "no_passages": "The articles don't say: nothing in the index matches this question.",
+    "weak_evidence": "The articles don't say: the closest passages do not answer this question.",
+    "answer_type_missing": "The articles don't say: no passage holds the kind of answer asked for.",
+    "empty_question": "Please ask a question.",
+}
+
+
+@dataclass(frozen=True)
+class AskOptions:
+    k: int = 8
+    mode: Mode = "hybrid"
+    per_article: int = 2
+    rrf_k: int = 60
+    max_sentences: int = 3
+    abstain_threshold: float = 0.35
+    filters: Filters = field(default_factory=Filters)
+
+
+def abstention(
+    reason: str,
+    timings: dict[str, float],
+    query: str,
+    confidence: float = 0.0,
+    passages: list[Passage] | None = None,
+) -> Answer:
+    return Answer(
+        text=ABSTAIN_TEXT[reason],
+        citations=[],
+        abstained=True,
+        reason=reason,
+        as_of=None,
+        timings=timings,
+        query=query,
+        confidence=confidence,
+        passages=passages or [],
+    )
+
+
+def ask(
+    reader: IndexReader,
+    embedder: Embedder,
+    question: str,
+    options: AskOptions | None = None,
+    cache: SentenceVectors | None = None,
+) -> Answer:
+    """The one answering function behind `rag ask`, `/chat`, the OpenAI endpoint and `rag eval`."""
+    o = options or AskOptions()
+    t0 = time.perf_counter()
+    question = question.strip()
+    if not question:
+        return abstention("empty_question", {"total": 0.0}, question)
+    found = search(
+        reader,
+        embedder,
+        question,
+        k=o.k,
+        mode=o.mode,
+        filters=o.filters,
+        per_article=o.per_article,
+        rrf_k=o.rrf_k,
+    )
+    timings = dict(found.timings)
+    if not found.passages or found.query_vector is None:
+        timings["total"] = (time.perf_counter() - t0) * 1000
+        return abstention("no_passages", timings, question)
+    t = time.perf_counter()
+    scored = score_sentences(
+        question,
+        found.query_vector,
+        candidates(found.passages),
+        embedder,
+        reader.generation,
+        cache if cache is not None else SentenceVectors(),
+    )
+    extract = select(scored, question, o.max_sentences)
+    timings["answer"] = (time.perf_counter() - t) * 1000
+    best = max((s.score for s in extract.sentences), default=0.0)
+    timings["total"] = (time.perf_counter() - t0) * 1000
+    if not extract.sentences:
+        return abstention("answer_type_missing", timings, question, passages=found.passages)
+    if best < o.abstain_threshold:
+        return abstention("weak_evidence", timings, question, round(best, 4), passages=found.passages)
+    text, citations = cite(extract.sentences)
+    dates = [c.date for c in citations if c.date]
+    return Answer(
+        text=text,
+        citations=citations,
+        abstained=False,
+        reason=None,
+        as_of=max(dates) if dates else None,
+        timings=timings,
+        query=question,
+        passages=found.passages,
+        confidence=round(best, 4),
+    )

@@ -1,0 +1,101 @@
+"""The `rag` Typer app and what its commands share: options, output, progress, errors."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from index.embedding import Embedder, load_embedder
+from index.writer import Progress as ProgressFn
+from rag.settings import Settings, get_settings
+
+app = typer.Typer(
+    name="rag",
+    help="newsrag: cited answers from news articles. Progress and logs go to stderr, --json to stdout.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+out = Console(soft_wrap=True)
+
+IndexDir = Annotated[
+    Path | None, typer.Option("--index-dir", help="Index directory [env RAG_INDEX_DIR, default data/index]")
+]
+Model = Annotated[str | None, typer.Option("--model", help="Embedding model [env RAG_MODEL]")]
+JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout")]
+
+
+def settings_with(index_dir: Path | None = None, model: str | None = None, **extra: Any) -> Settings:
+    """The environment's settings with command-line overrides applied (and validated)."""
+    base = get_settings()
+    updates = {k: v for k, v in {"index_dir": index_dir, "model": model, **extra}.items() if v is not None}
+    return Settings(**{**base.model_dump(), **updates}) if updates else base
+
+
+def embedder_for(settings: Settings) -> Embedder:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    return load_embedder(settings.model)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+class RateColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:6.1f}/s" if speed else "     -/s")
+
+
+@contextmanager
+def progress_bar(description: str, quiet: bool = False) -> Iterator[ProgressFn]:
+    """A progress callback that draws a bar with chunks/s on stderr (nothing when quiet or not a tty)."""
+    if quiet:
+        yield lambda done, total: None
+        return
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("chunks"),
+        RateColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=False) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )

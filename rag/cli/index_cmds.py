@@ -1,0 +1,128 @@
+"""`rag build / add / remove / info / show`: thin wrappers over index.ingest and the reader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from index import ingest
+from index.chunking import ChunkingParams
+from index.errors import ArticleNotFound
+from index.ingest import IngestReport
+from index.reader import IndexReader
+from rag.cli.app import (
+    IndexDir,
+    JsonOut,
+    Model,
+    app,
+    embedder_for,
+    err,
+    out,
+    print_json,
+    progress_bar,
+    settings_with,
+)
+
+Paths = Annotated[list[Path], typer.Argument(help="Files or folders of articles", show_default=False)]
+
+
+def _finish(report: IngestReport, as_json: bool) -> None:
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        err.print(
+            f"[green]generation {report.generation}[/]: {report.articles} articles, {report.chunks} chunks "
+            f"(added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
+            f"removed {report.removed}; embedded {report.chunks_embedded} chunks in {report.seconds:.1f} s)"
+        )
+    for failure in report.failed:
+        err.print(f"[red]failed[/] {failure.path}: {failure.error}")
+    for missing in report.missing:
+        err.print(f"[yellow]not in the index[/] {missing}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def build(paths: Paths, index_dir: IndexDir = None, model: Model = None, as_json: JsonOut = False) -> None:
+    """Rebuild the index from scratch into a new generation, switched to only when complete."""
+    s = settings_with(index_dir, model)
+    params = ChunkingParams(target_tokens=s.chunk_tokens, overlap_sentences=s.chunk_overlap)
+    embedder = embedder_for(s)
+    with progress_bar("embedding") as progress:
+        report = ingest.build(s.index_dir, paths, embedder, params, progress)
+    _finish(report, as_json)
+
+
+@app.command()
+def add(paths: Paths, index_dir: IndexDir = None, model: Model = None, as_json: JsonOut = False) -> None:
+    """Add or update articles by id; only new or changed articles are embedded."""
+    s = settings_with(index_dir, model)
+    params = ChunkingParams(target_tokens=s.chunk_tokens, overlap_sentences=s.chunk_overlap)
+    embedder = embedder_for(s)
+    with progress_bar("embedding") as progress:
+        report = ingest.add(s.index_dir, paths, embedder, params, progress)
+    _finish(report, as_json)
+
+
+@app.command()
+def remove(
+    ids: Annotated[list[str], typer.Argument(help="Article ids", show_default=False)],
+    index_dir: IndexDir = None,
+    model: Model = None,
+    as_json: JsonOut = False,
+) -> None:
+    """Remove articles, their chunks and their vectors."""
+    s = settings_with(index_dir, model)
+    _finish(ingest.remove(s.index_dir, ids, embedder_for(s)), as_json)
+
+
+@app.command()
+def info(index_dir: IndexDir = None, as_json: JsonOut = False) -> None:
+    """Show what the current index holds and how it was built."""
+    s = settings_with(index_dir)
+    reader = IndexReader.open(s.index_dir)
+    m = reader.manifest
+    data = {
+        "index_dir": str(s.index_dir),
+        "generation": m.generation,
+        "created": m.created,
+        "articles": m.articles,
+        "chunks": m.chunks,
+        "model": m.model.name,
+        "dim": m.model.dim,
+        "fingerprint": m.model.fingerprint,
+        "chunking": m.chunking,
+        "format_version": m.format_version,
+    }
+    if as_json:
+        print_json(data)
+        return
+    for key, value in data.items():
+        out.print(f"[bold]{key:>14}[/]  {value}")
+
+
+@app.command()
+def show(
+    article_id: Annotated[str, typer.Argument(help="Article id", show_default=False)],
+    index_dir: IndexDir = None,
+    as_json: JsonOut = False,
+) -> None:
+    """Show one article: metadata, cleaned text and its chunks with offsets."""
+    s = settings_with(index_dir)
+    reader = IndexReader.open(s.index_dir)
+    article = reader.db.article(article_id)
+    if article is None:
+        raise ArticleNotFound(f"no article with id {article_id!r} in {s.index_dir}")
+    chunks = reader.db.chunks_of(article_id)
+    if as_json:
+        print_json({**vars(article), "chunks": [vars(c) for c in chunks]})
+        return
+    out.print(f"[bold]{article.title}[/]")
+    out.print(f"{article.source or '-'} · {article.date or 'no date'} · {article.url or 'no url'}")
+    out.print(f"id {article.id} · hash {article.content_hash[:12]} · {len(chunks)} chunks\n")
+    out.print(article.text, markup=False, highlight=False)
+    for c in chunks:
+        out.print(f"\n[dim]chunk {c.id} #{c.ordinal} [{c.start}:{c.end}] {c.tokens} tokens[/]")

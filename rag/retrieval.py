@@ -1,0 +1,117 @@
+"""Retrieval: dense (FAISS) and lexical (FTS5 BM25) search fused with RRF, filtered and capped per article."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from index.embedding import Embedder
+from index.reader import IndexReader
+from index.store import Filters
+from rag.fusion import rrf
+from rag.text import STOPWORDS, words
+from rag.types import Passage
+
+Mode = Literal["dense", "lexical", "hybrid"]
+CANDIDATES = 50  # per ranker, before fusion and the per-article cap
+
+
+@dataclass
+class SearchResult:
+    passages: list[Passage]
+    query_vector: np.ndarray | None  # reused by the answerer to score sentences
+    timings: dict[str, float] = field(default_factory=dict)  # ms: embed, search
+
+
+def fts_query(text: str) -> str | None:
+    """An FTS5 MATCH expression OR-ing the question's words, each quoted so that no user input is syntax.
+
+    Quotes, AND/OR/NOT/NEAR, `*`, `-`, `:` and parentheses in a question are just text here.
+    """
+    terms = [w for w in words(text) if w not in STOPWORDS]
+    if not terms:
+        terms = words(text)
+    terms = list(dict.fromkeys(t.replace('"', "") for t in terms if t))[:32]
+    return " OR ".join(f'"{t}"' for t in terms) or None
+
+
+def search(
+    reader: IndexReader,
+    embedder: Embedder,
+    query: str,
+    *,
+    k: int = 8,
+    mode: Mode = "hybrid",
+    filters: Filters | None = None,
+    per_article: int = 2,
+    rrf_k: int = 60,
+    query_vector: np.ndarray | None = None,
+) -> SearchResult:
+    """The one retrieval function every path (CLI, API, eval) uses."""
+    filters = filters or Filters()
+    timings: dict[str, float] = {}
+    dense: list[tuple[int, float]] = []
+    lexical: list[tuple[int, float]] = []
+    if mode in ("dense", "hybrid") or query_vector is None:
+        t = time.perf_counter()
+        if query_vector is None:
+            query_vector = embedder.embed_query(query)
+        timings["embed"] = (time.perf_counter() - t) * 1000
+    t = time.perf_counter()
+    if mode in ("dense", "hybrid"):
+        allowed = np.array(reader.db.chunk_ids_matching(filters), dtype=np.int64) if filters else None
+        dense = reader.vectors.search(query_vector, CANDIDATES, allowed)
+    if mode in ("lexical", "hybrid"):
+        match = fts_query(query)
+        if match:
+            lexical = reader.db.lexical(match, CANDIDATES, filters)
+    dense_score = dict(dense)
+    lexical_score = dict(lexical)
+    if mode == "dense":
+        fused = {cid: s for cid, s in dense}
+    elif mode == "lexical":
+        fused = {cid: s for cid, s in lexical}
+    else:
+        fused = rrf([[cid for cid, _ in dense], [cid for cid, _ in lexical]], k=rrf_k)
+    ranked = sorted(fused, key=lambda cid: -fused[cid])
+    chunks = reader.db.chunks(ranked)
+    per: dict[str, int] = {}
+    chosen = []
+    for cid in ranked:
+        chunk = chunks.get(cid)
+        if chunk is None:
+            continue
+        if per.get(chunk.article_id, 0) >= per_article:
+            continue
+        per[chunk.article_id] = per.get(chunk.article_id, 0) + 1
+        chosen.append(chunk)
+        if len(chosen) >= k:
+            break
+    articles = reader.db.articles(c.article_id for c in chosen)
+    passages = []
+    for rank, c in enumerate(chosen, start=1):
+        a = articles[c.article_id]
+        passages.append(
+            Passage(
+                chunk_id=c.id,
+                article_id=c.article_id,
+                ordinal=c.ordinal,
+                text=c.text,
+                start=c.start,
+                end=c.end,
+                tokens=c.tokens,
+                title=a.title,
+                source=a.source,
+                date=a.date,
+                url=a.url,
+                rank=rank,
+                fused=fused[c.id],
+                dense=dense_score.get(c.id),
+                lexical=lexical_score.get(c.id),
+            )
+        )
+    timings["search"] = (time.perf_counter() - t) * 1000
+    return SearchResult(passages, query_vector, timings)

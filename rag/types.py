@@ -1,0 +1,68 @@
+"""The read path's data: passages found, citations given, answers returned."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its article's metadata and its scores (None where a ranker missed it)."""
+
+    chunk_id: int
+    article_id: str
+    ordinal: int
+    text: str
+    start: int
+    end: int
+    tokens: int
+    title: str
+    source: str | None
+    date: str | None
+    url: str | None
+    rank: int  # 1-based, after fusion and the per-article cap
+    fused: float
+    dense: float | None = None
+    lexical: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Evidence for one `[n]` marker: `quote == article.text[start:end]`."""
+
+    n: int
+    article_id: str
+    title: str
+    source: str | None
+    date: str | None
+    url: str | None
+    quote: str
+    start: int
+    end: int
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    citations: list[Citation]
+    abstained: bool
+    reason: str | None  # machine-readable: why it abstained (no_passages, weak_evidence, …) or None
+    as_of: str | None  # the newest date among the cited articles
+    timings: dict[str, float]  # milliseconds per stage: embed, search, answer, total
+    query: str = ""  # the standalone retrieval query (a follow-up rewritten with earlier turns)
+    passages: list[Passage] = field(default_factory=list)
+    confidence: float = 0.0  # the evidence score abstention is decided on (0..1)
+
+    def to_dict(self, with_passages: bool = True) -> dict[str, Any]:
+        data = asdict(self)
+        if not with_passages:
+            data.pop("passages")
+        return data

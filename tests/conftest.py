@@ -1,0 +1,74 @@
+"""Shared fixtures: the network guard, paths to ../shared, fake and real embedders."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SEED = SHARED / "seeds" / "000_30943e0aca167051.txt"
+SEED_ID = "000_30943e0aca167051"
+MIGRATION = SHARED / "corpus" / "wikinews-migration.jsonl"
+WIKINEWS_2019 = SHARED / "corpus" / "wikinews-2019-2020.jsonl"
+
+
+def need_shared(path: Path = SHARED) -> Path:
+    """Skip (visibly) when ../shared is absent, as in a user's clone; CI has it."""
+    if not path.exists():
+        pytest.skip(f"{path} not found: this test needs the shared corpus beside the checkout")
+    return path
+
+
+# -- no test may reach the network ----------------------------------------------------------------
+_real_connect = socket.socket.connect
+
+
+def _is_loopback(address: Any) -> bool:
+    if not isinstance(address, tuple):
+        return True  # AF_UNIX paths
+    host = address[0]
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> Any:
+    if not _is_loopback(address):
+        raise ConnectionRefusedError(f"tests may not reach the network (tried {address!r})")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_network() -> Iterator[None]:
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    yield
+    socket.socket.connect = _real_connect  # type: ignore[method-assign]
+
+
+# -- embedders --------------------------------------------------------------------------------------
+@pytest.fixture
+def fake_embedder() -> Any:
+    from index.embedding import FakeEmbedder
+
+    return FakeEmbedder()
+
+
+@pytest.fixture(scope="session")
+def real_embedder() -> Any:
+    from index.embedding import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
