@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -75,7 +76,11 @@ class SentenceTransformerEmbedder:
         self.dim = int(dim)
         self.max_tokens = int(self._model.max_seq_length or 256) - 2  # [CLS] and [SEP]
         self.batch_size = batch_size
-        self._tokenizer = self._model.tokenizer
+        # A copy of the fast tokenizer without truncation or padding: the packaged tokenizer.json
+        # truncates and pads to 128, while the model embeds up to 256 pieces.
+        self._counter = copy.deepcopy(self._model.tokenizer.backend_tokenizer)
+        self._counter.no_truncation()
+        self._counter.no_padding()
 
     def fingerprint(self) -> str:
         """Hash of the model's configuration files and weight sizes: cheap, and stable across machines."""
@@ -89,9 +94,7 @@ class SentenceTransformerEmbedder:
         return h.hexdigest()[:16]
 
     def count_tokens(self, text: str) -> int:
-        # No truncation: the packaged tokenizer.json truncates at 128, the model embeds up to 256.
-        ids = self._tokenizer(text, add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
-        return len(ids)
+        return len(self._counter.encode(text, add_special_tokens=False).ids)
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

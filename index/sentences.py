@@ -31,11 +31,19 @@ _TITLE_CASE_WORDS = """
     rev hon pres supt insp det atty mt ft fig figs dept univ assn bros inc ltd co corp plc llc
     jan feb mar apr jun jul aug sep sept oct nov dec ave blvd rd hwy
 """
-TITLE_CASE_ABBREVIATIONS = frozenset(_TITLE_CASE_WORDS.split())
-ANY_CASE_ABBREVIATIONS = frozenset({"vs", "etc", "approx", "al", "cf", "viz"})
+_TITLE_CASE_ABBREVIATIONS = frozenset(_TITLE_CASE_WORDS.split())
+_ANY_CASE_ABBREVIATIONS = frozenset({"vs", "approx", "al", "cf", "viz"})
 # Only abbreviations before a number ("No. 10 Downing Street"); case-sensitive, as "said no. 5 more"
 # ends a sentence.
 _BEFORE_NUMBER = frozenset({"No", "Nos", "Vol", "vol", "Art", "art", "p", "pp"})
+# Abbreviations that often end a clause: they end the sentence when a typical sentence opener follows
+# ("until 4 a.m. The governor said"), and not otherwise ("at 10 a.m. Tuesday", "etc. Nothing else").
+_CLAUSE_FINAL = frozenset({"a.m", "p.m", "etc"})
+_OPENER_TEXT = (
+    "The It He She They We I This That These Those There But And In On At A An His Her Their Its Our Then"
+)
+_OPENER_WORDS = frozenset(_OPENER_TEXT.split())
+_NEXT_WORD = re.compile(r"[A-Za-z]+\b")
 _MAX_WORD = 24  # longest run of characters examined before a period when looking for an abbreviation
 
 
@@ -82,10 +90,13 @@ def _ends_sentence(text: str, start: int, end: int) -> bool:
     word = _word_before(text, start)
     if not word:
         return True
+    if word.lower() in _CLAUSE_FINAL:
+        opener = _NEXT_WORD.match(text, nxt)
+        return opener is not None and opener.group() in _OPENER_WORDS
     if _DOTTED.fullmatch(word) or (len(word) == 1 and word.isupper()):
         return False  # "U.S." or an initial ("J. K. Rowling"): ambiguous, so keep together
     lowered = word.lower()
-    if lowered in ANY_CASE_ABBREVIATIONS or (word[0].isupper() and lowered in TITLE_CASE_ABBREVIATIONS):
+    if lowered in _ANY_CASE_ABBREVIATIONS or (word[0].isupper() and lowered in _TITLE_CASE_ABBREVIATIONS):
         return False
     return not (word in _BEFORE_NUMBER and head.isdigit())
 

@@ -194,6 +194,15 @@ class Database:
         sql = f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {where}"
         return [r[0] for r in self.conn.execute(sql, params)]
 
+    def doc_freq(self, words: Iterable[str]) -> dict[str, int]:
+        """Chunks containing each word (after the FTS tokenizer's stemming); for IDF weights."""
+        out = {}
+        for w in words:
+            phrase = '"' + w.replace('"', "") + '"'
+            row = self.conn.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (phrase,))
+            out[w] = int(row.fetchone()[0])
+        return out
+
     def lexical(self, match: str, k: int, filters: Filters | None = None) -> list[tuple[int, float]]:
         """Top-k (chunk id, BM25 score, higher is better) for an FTS5 MATCH expression."""
         where, params = (filters or Filters()).where()

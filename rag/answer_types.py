@@ -14,6 +14,7 @@ class AnswerType(Enum):
     NUMBER = "number"
     DATE = "date"
     PERSON = "person"
+    REASON = "reason"  # soft: a cue ("because", "in the hope of") raises a sentence's score, its lack no veto
     ANY = "any"
 
 
@@ -22,8 +23,17 @@ _NUMBER_Q = re.compile(
     r"|what (was|is|were|are) the (number|cost|price|total|size|population|amount))\b",
     re.I,
 )
-_DATE_Q = re.compile(r"^\s*(when\b|(in )?what (year|month|day|date|time)\b|which (year|month|day)\b)", re.I)
-_PERSON_Q = re.compile(r"^\s*(who|whom|whose)\b", re.I)
+_LEAD = r"^\s*(?:(?:and|but|so|then|also|ok|okay),?\s+)?"  # "and who is visiting?" asks for a person too
+_DATE_Q = re.compile(
+    _LEAD + r"(when\b|(in )?what (year|month|day|date|time)\b|which (year|month|day)\b)", re.I
+)
+_PERSON_Q = re.compile(_LEAD + r"(who|whom|whose)\b", re.I)
+_REASON_Q = re.compile(_LEAD + r"(why|how come|what (is|was|are|were) the (reason|cause|motive)s?)\b", re.I)
+_REASON = re.compile(
+    r"\b(because|due to|owing to|as a result|caused by|in the hope|hoping|seeking|in search of|to escape|"
+    r"escaping|fleeing|in order to|so that|in response to|amid|after|following|since|led to|reason|blamed)\b",
+    re.I,
+)
 
 _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
@@ -52,7 +62,13 @@ def answer_type(question: str) -> AnswerType:
         return AnswerType.DATE
     if _PERSON_Q.search(question):
         return AnswerType.PERSON
+    if _REASON_Q.search(question):
+        return AnswerType.REASON
     return AnswerType.ANY
+
+
+def has_reason_cue(sentence: str) -> bool:
+    return bool(_REASON.search(sentence))
 
 
 def has_answer_type(sentence: str, wanted: AnswerType) -> bool:

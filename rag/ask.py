@@ -5,12 +5,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from index.embedding import Embedder
 from index.reader import IndexReader
 from index.store import Filters
-from rag.extractive import SentenceVectors, candidates, cite, score_sentences, select
+from rag.extractive import SentenceVectors, candidates, cite, idf_weights, score_sentences, select
 from rag.retrieval import Mode, search
+from rag.text import content_terms
 from rag.types import Answer, Passage
+
+BORROWED = 0.3  # weight of words a follow-up borrowed from earlier turns, relative to its own
 
 ABSTAIN_TEXT = {
     "no_passages": "The articles don't say: nothing in the index matches this question.",
@@ -57,8 +62,13 @@ def ask(
     question: str,
     options: AskOptions | None = None,
     cache: SentenceVectors | None = None,
+    focus: str | None = None,
 ) -> Answer:
-    """The one answering function behind `rag ask`, `/chat`, the OpenAI endpoint and `rag eval`."""
+    """The one answering function behind `rag ask`, `/chat`, the OpenAI endpoint and `rag eval`.
+
+    `focus` is the user's own words when `question` is a follow-up completed with earlier turns:
+    the answer type comes from it, and the borrowed words count less in sentence scoring.
+    """
     o = options or AskOptions()
     t0 = time.perf_counter()
     question = question.strip()
@@ -79,15 +89,24 @@ def ask(
         timings["total"] = (time.perf_counter() - t0) * 1000
         return abstention("no_passages", timings, question)
     t = time.perf_counter()
+    pool = candidates(found.passages)
+    weights = idf_weights(question, reader.db.doc_freq, reader.manifest.chunks)
+    vector = found.query_vector
+    if focus:
+        own = set(content_terms(focus))
+        weights = {t: w if t in own else BORROWED * w for t, w in weights.items()}
+        blend = embedder.embed_query(focus) + BORROWED * vector
+        vector = blend / float(np.linalg.norm(blend) or 1.0)
     scored = score_sentences(
-        question,
-        found.query_vector,
-        candidates(found.passages),
+        focus or question,
+        weights,
+        vector,
+        pool,
         embedder,
         reader.generation,
         cache if cache is not None else SentenceVectors(),
     )
-    extract = select(scored, question, o.max_sentences)
+    extract = select(scored, focus or question, o.max_sentences, pool)
     timings["answer"] = (time.perf_counter() - t) * 1000
     best = max((s.score for s in extract.sentences), default=0.0)
     timings["total"] = (time.perf_counter() - t0) * 1000

@@ -79,4 +79,5 @@ def chat(
     query = standalone_query(messages)
     if not query:
         return abstention("empty_question", {"total": 0.0}, "")
-    return ask(reader, embedder, query, options, cache)
+    last = next(m.get("content", "").strip() for m in reversed(messages) if m.get("role") == "user")
+    return ask(reader, embedder, query, options, cache, focus=last if last != query else None)

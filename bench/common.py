@@ -1,0 +1,29 @@
+"""What the benchmarks share: the machine description and cached indexes outside git."""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+CACHE = Path(os.environ.get("NEWSRAG_BENCH_CACHE", ROOT / "bench" / ".cache"))
+
+
+def machine() -> str:
+    cpus = os.cpu_count()
+    mem = ""
+    try:
+        with open("/proc/meminfo") as f:
+            kb = int(f.readline().split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    return (
+        f"{platform.machine()} {platform.processor() or ''} {cpus} cpus{mem}; "
+        f"Python {platform.python_version()}; "
+        f"torch {torch.__version__} ({torch.get_num_threads()} threads)"
+    )

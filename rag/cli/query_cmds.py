@@ -1,0 +1,99 @@
+"""`rag search` and `rag ask`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from index.store import Filters
+from rag.cli.app import IndexDir, JsonOut, Model, app, out, print_json, settings_with
+from rag.retrieval import Mode
+from rag.service import Assistant
+from rag.types import Answer
+
+Query = Annotated[str, typer.Argument(help="The question or query", show_default=False)]
+K = Annotated[int | None, typer.Option("--k", min=1, max=100, help="Passages to retrieve")]
+ModeOpt = Annotated[str | None, typer.Option("--mode", help="dense | lexical | hybrid")]
+Source = Annotated[list[str] | None, typer.Option("--source", help="Only this outlet (repeatable)")]
+Since = Annotated[str | None, typer.Option("--since", help="Only articles dated on or after (YYYY-MM-DD)")]
+Until = Annotated[str | None, typer.Option("--until", help="Only articles dated on or before (YYYY-MM-DD)")]
+ArticleIds = Annotated[list[str] | None, typer.Option("--article", help="Only this article id (repeatable)")]
+
+
+def _mode(mode: str | None) -> Mode | None:
+    if mode is not None and mode not in ("dense", "lexical", "hybrid"):
+        raise typer.BadParameter(f"--mode must be dense, lexical or hybrid, not {mode!r}")
+    return mode  # type: ignore[return-value]
+
+
+def _filters(
+    source: list[str] | None, since: str | None, until: str | None, ids: list[str] | None
+) -> Filters:
+    return Filters(sources=tuple(source or ()), article_ids=tuple(ids or ()), since=since, until=until)
+
+
+@app.command("search")
+def search_cmd(
+    query: Query,
+    k: K = None,
+    mode: ModeOpt = None,
+    source: Source = None,
+    since: Since = None,
+    until: Until = None,
+    article: ArticleIds = None,
+    index_dir: IndexDir = None,
+    model: Model = None,
+    as_json: JsonOut = False,
+) -> None:
+    """Ranked passages for a query (hybrid dense + lexical by default)."""
+    assistant = Assistant(settings_with(index_dir, model))
+    result = assistant.search(query, k=k, mode=_mode(mode), filters=_filters(source, since, until, article))
+    if as_json:
+        print_json([p.to_dict() for p in result.passages])
+        return
+    for p in result.passages:
+        scores = f"fused {p.fused:.4f}" + (f" dense {p.dense:.3f}" if p.dense is not None else "")
+        scores += f" bm25 {p.lexical:.2f}" if p.lexical is not None else ""
+        out.print(
+            f"[bold]{p.rank}. {p.title}[/] — {p.source or '-'}, {p.date or 'no date'}  [dim]{scores}[/]"
+        )
+        out.print(f"   [dim]{p.article_id} #{p.ordinal} [{p.start}:{p.end}][/]")
+        out.print("   " + p.text[:300].replace("\n", " ") + ("…" if len(p.text) > 300 else ""), markup=False)
+    if not result.passages:
+        out.print("no passages found")
+
+
+def print_answer(answer: Answer) -> None:
+    out.print(answer.text, markup=False, highlight=False)
+    if answer.abstained:
+        out.print(f"[dim](abstained: {answer.reason})[/]")
+    for c in answer.citations:
+        out.print(
+            f"\n[bold][{c.n}][/] {c.title} — {c.source or '-'}, {c.date or 'no date'}, {c.url or 'no url'}"
+        )
+        out.print(f"    “{c.quote}”  [dim]({c.article_id} [{c.start}:{c.end}])[/]", highlight=False)
+    if answer.as_of:
+        out.print(f"\n[dim]as of {answer.as_of} · {answer.timings.get('total', 0):.0f} ms[/]")
+
+
+@app.command("ask")
+def ask_cmd(
+    question: Query,
+    k: K = None,
+    mode: ModeOpt = None,
+    source: Source = None,
+    since: Since = None,
+    until: Until = None,
+    article: ArticleIds = None,
+    index_dir: IndexDir = None,
+    model: Model = None,
+    as_json: JsonOut = False,
+) -> None:
+    """Answer a question from the articles, citing the exact sentences, or say they don't."""
+    assistant = Assistant(settings_with(index_dir, model))
+    answer = assistant.ask(question, k=k, mode=_mode(mode), filters=_filters(source, since, until, article))
+    if as_json:
+        print_json(answer.to_dict())
+    else:
+        print_answer(answer)

@@ -1,0 +1,94 @@
+"""Fusion, FTS query building, filters and the per-article cap (fake embedder)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from index import ingest
+from index.embedding import FakeEmbedder
+from index.reader import IndexReader
+from index.store import Filters
+from rag.fusion import rrf
+from rag.retrieval import fts_query, search
+
+
+def test_rrf_adds_reciprocal_ranks() -> None:
+    scores = rrf([["a", "b", "c"], ["c", "a"]], k=60)
+    assert scores["a"] == pytest.approx(1 / 61 + 1 / 62)
+    assert scores["c"] == pytest.approx(1 / 63 + 1 / 61)
+    assert scores["b"] == pytest.approx(1 / 62)
+    assert sorted(scores, key=lambda x: -scores[x]) == ["a", "c", "b"]
+
+
+def test_rrf_weights_scale_each_ranking() -> None:
+    scores = rrf([["a"], ["b"]], k=10, weights=[2.0, 1.0])
+    assert scores == {"a": pytest.approx(2 / 11), "b": pytest.approx(1 / 11)}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        '"migrants" AND NOT caravan*',
+        "-leaving OR (why",
+        "NEAR(a b)",
+        "title:foo",
+        "^start",
+        "'",
+        "*",
+        "“”",
+        "",
+    ],
+)
+def test_fts_query_quotes_every_term(question: str) -> None:
+    match = fts_query(question)
+    if match is not None:
+        for part in match.split(" OR "):
+            assert part.startswith('"') and part.endswith('"') and '"' not in part[1:-1]
+
+
+@pytest.fixture
+def index_dir(tmp_path: Path) -> Path:
+    records = []
+    for i, (source, date) in enumerate([("Alpha", "2020-01-01"), ("Beta", "2021-06-01"), ("Alpha", None)]):
+        text = " ".join(f"Paragraph {j}: harbour ferry strike number {j} in town{i}." for j in range(60))
+        records.append(
+            {"id": f"a{i}", "title": f"Ferry strike {i}", "date": date, "source": source, "text": text}
+        )
+    path = tmp_path / "a.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    ingest.build(tmp_path / "idx", [path], FakeEmbedder())
+    return tmp_path / "idx"
+
+
+@pytest.mark.parametrize("mode", ["dense", "lexical", "hybrid"])
+def test_per_article_cap_keeps_other_articles_in_view(index_dir: Path, mode: str) -> None:
+    reader = IndexReader.open(index_dir)
+    result = search(reader, FakeEmbedder(), "ferry strike harbour", k=6, mode=mode, per_article=2)  # type: ignore[arg-type]
+    ids = [p.article_id for p in result.passages]
+    assert len(ids) == 6 and all(ids.count(a) == 2 for a in set(ids))
+    assert [p.rank for p in result.passages] == list(range(1, 7))
+    for p in result.passages:
+        article = reader.db.article(p.article_id)
+        assert article is not None and article.text[p.start : p.end] == p.text
+        assert (p.dense is not None) == (mode != "lexical") or mode == "hybrid"
+
+
+def test_filters_really_filter(index_dir: Path) -> None:
+    reader = IndexReader.open(index_dir)
+    emb = FakeEmbedder()
+    by_source = search(reader, emb, "ferry strike", filters=Filters(sources=("beta",)))
+    assert {p.article_id for p in by_source.passages} == {"a1"}
+    by_date = search(reader, emb, "ferry strike", filters=Filters(until="2020-12-31"))
+    assert {p.article_id for p in by_date.passages} == {"a0"}  # the undated article is not "before" anything
+    by_id = search(reader, emb, "ferry strike", filters=Filters(article_ids=("a2",)))
+    assert {p.article_id for p in by_id.passages} == {"a2"}
+    assert search(reader, emb, "ferry", filters=Filters(since="2030-01-01")).passages == []
+
+
+@pytest.mark.parametrize("query", ['"ferry" AND (strike OR -harbour*)', "NEAR(", ")))", "?!", "   "])
+def test_fts_syntax_in_a_query_never_crashes(index_dir: Path, query: str) -> None:
+    result = search(IndexReader.open(index_dir), FakeEmbedder(), query, mode="lexical")
+    assert isinstance(result.passages, list)
