@@ -11,7 +11,8 @@ from typing import Any
 from index.chunking import ChunkingParams
 from index.embedding import Embedder
 from index.errors import BadArticle, IndexNotFound
-from index.generations import current_name
+from index.generations import current_name, current_path
+from index.manifest import read_manifest
 from index.readers import ReadFailure, read_paths
 from index.types import Article
 from index.writer import IndexWriter, Progress, WriteStats
@@ -150,4 +151,15 @@ def remove(index_dir: Path, ids: Sequence[str], embedder: Embedder) -> IngestRep
     except BaseException:
         writer.abort()
         raise
+    if not stats.removed:  # nothing changes: publish no new generation
+        writer.abort()
+        folder = current_path(index_dir)
+        manifest = read_manifest(folder, verify=False) if folder else None
+        return IngestReport(
+            missing=stats.missing,
+            generation=manifest.generation if manifest else None,
+            articles=manifest.articles if manifest else 0,
+            chunks=manifest.chunks if manifest else 0,
+            seconds=time.perf_counter() - t0,
+        )
     return _report(stats, writer, [], t0)

@@ -32,7 +32,7 @@ class AskOptions:
     per_article: int = 2
     rrf_k: int = 60
     max_sentences: int = 3
-    abstain_threshold: float = 0.35
+    abstain_threshold: float = 0.39  # see Settings
     filters: Filters = field(default_factory=Filters)
 
 
@@ -93,8 +93,10 @@ def ask(
     weights = idf_weights(question, reader.db.doc_freq, reader.manifest.chunks)
     vector = found.query_vector
     if focus:
+        # the user's own words decide what the answer must cover; borrowed ones only when it has none
         own = set(content_terms(focus))
-        weights = {t: w if t in own else BORROWED * w for t, w in weights.items()}
+        borrowed = BORROWED if not own else 0.0
+        weights = {t: w if t in own else borrowed * w for t, w in weights.items()}
         blend = embedder.embed_query(focus) + BORROWED * vector
         vector = blend / float(np.linalg.norm(blend) or 1.0)
     scored = score_sentences(

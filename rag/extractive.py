@@ -8,6 +8,7 @@ best non-redundant ones are quoted verbatim, and weak evidence means an honest a
 from __future__ import annotations
 
 import math
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -58,21 +59,27 @@ class SentenceVectors:
     def __init__(self, size: int = 8192) -> None:
         self.size = size
         self._cache: OrderedDict[tuple[str, str, int, int], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()  # the server answers in a thread pool
 
     def get(self, embedder: Embedder, generation: str, sentences: Sequence[Sentence]) -> np.ndarray:
         keys = [(generation, s.passage.article_id, s.start, s.end) for s in sentences]
-        missing = [i for i, k in enumerate(keys) if k not in self._cache]
-        if missing:
+        with self._lock:
+            found = {k: self._cache[k] for k in keys if k in self._cache}
+            for k in found:
+                self._cache.move_to_end(k)
+        missing = [i for i, k in enumerate(keys) if k not in found]
+        if missing:  # embedded outside the lock: other questions need not wait for this one
             vecs = embedder.embed_documents([sentences[i].text for i in missing])
             for i, vec in zip(missing, vecs, strict=True):
-                self._cache[keys[i]] = vec
-        out = []
-        for k in keys:
-            self._cache.move_to_end(k)
-            out.append(self._cache[k])
-        while len(self._cache) > self.size:
-            self._cache.popitem(last=False)
-        return np.stack(out) if out else np.zeros((0, 0), dtype=np.float32)
+                found[keys[i]] = vec
+            with self._lock:
+                for i in missing:
+                    self._cache[keys[i]] = found[keys[i]]
+                while len(self._cache) > self.size:
+                    self._cache.popitem(last=False)
+        if not keys:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([found[k] for k in keys])
 
 
 def candidates(passages: Sequence[Passage]) -> list[Sentence]:

@@ -99,6 +99,19 @@ def test_remove_deletes_chunks_and_vectors_and_reports_unknown_ids(tmp_path: Pat
     assert reader.db.lexical('"topic1"', 10) == []
 
 
+def test_removing_only_unknown_ids_publishes_no_generation(tmp_path: Path, corpus: Path) -> None:
+    emb = FakeEmbedder()
+    ingest.build(tmp_path / "idx", [corpus], emb)
+    report = ingest.remove(tmp_path / "idx", ["nope"], emb)
+    assert (report.removed, report.missing, report.generation, report.articles) == (
+        0,
+        ["nope"],
+        "gen-000001",
+        5,
+    )
+    assert IndexReader.open(tmp_path / "idx").generation == "gen-000001"
+
+
 def test_remove_without_an_index_says_so(tmp_path: Path) -> None:
     with pytest.raises(IndexNotFound):
         ingest.remove(tmp_path / "idx", ["a1"], FakeEmbedder())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from index.errors import RagError
-from rag.cli import index_cmds  # noqa: F401  (registers commands)
+from rag.cli import eval_cmd, index_cmds, query_cmds, serve_cmd  # noqa: F401  (registers commands)
 from rag.cli.app import app, err
 
 

@@ -1,0 +1,78 @@
+"""What routes receive: the app's Assistant, settings, metrics and jobs, and the write-key check."""
+
+from __future__ import annotations
+
+import hmac
+import threading
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.jobs import Jobs
+from api.metrics import Metrics
+from rag.service import Assistant
+from rag.settings import Settings
+
+_bearer = HTTPBearer(auto_error=False, description="RAG_API_KEY, required by write endpoints when set")
+
+
+def _assistant(request: Request) -> Assistant:
+    assistant: Assistant | None = getattr(request.app.state, "assistant", None)
+    if assistant is None:  # only before the lifespan has run
+        raise HTTPException(503, {"code": "starting", "message": "the server is starting; retry shortly"})
+    return assistant
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _metrics(request: Request) -> Metrics:
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+def _jobs(request: Request) -> Jobs:
+    jobs: Jobs = request.app.state.jobs
+    return jobs
+
+
+def _write_lock(request: Request) -> threading.Lock:
+    lock: threading.Lock = request.app.state.write_lock
+    return lock
+
+
+AssistantDep = Annotated[Assistant, Depends(_assistant)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+MetricsDep = Annotated[Metrics, Depends(_metrics)]
+JobsDep = Annotated[Jobs, Depends(_jobs)]
+WriteLockDep = Annotated[threading.Lock, Depends(_write_lock)]
+
+
+def configured_key(settings: Settings) -> str | None:
+    """The API key, or None when unset (an empty RAG_API_KEY counts as unset)."""
+    key = settings.api_key.get_secret_value() if settings.api_key is not None else ""
+    return key or None
+
+
+def require_write_key(
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """401 unless `Authorization: Bearer <RAG_API_KEY>` (only when a key is configured)."""
+    key = configured_key(settings)
+    if key is None:
+        return
+    given = credentials.credentials if credentials is not None else ""
+    if not hmac.compare_digest(given.encode(), key.encode()):
+        message = "missing API key" if credentials is None else "wrong API key"
+        raise HTTPException(
+            401,
+            {"code": "unauthorized", "message": f"{message}: send Authorization: Bearer $RAG_API_KEY"},
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+WriteAuth = Depends(require_write_key)

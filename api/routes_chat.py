@@ -1,0 +1,91 @@
+"""`POST /chat`: messages in, an Answer out — as JSON, or as Server-Sent Events.
+
+SSE contract (`stream: true`), in this order:
+  event `passages`   data: [Passage, …]                  the retrieved passages
+  event `delta`      data: {"text": "…"}                  one or more; their texts concatenate to Answer.text
+  event `citations`  data: [Citation, …]                  the evidence of the [n] markers
+  event `done`       data: Answer without `passages`      the complete answer
+If the stream fails midway, one `error` event (data: {"code", "message"}) replaces the rest. Failures
+before the first event (no index, bad input) are ordinary HTTP errors, never a 200 stream.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+from fastapi import APIRouter
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import AssistantDep, MetricsDep, SettingsDep
+from api.schemas import AnswerOut, ChatRequest, check_question, user_texts
+from index.errors import RagError
+from rag.types import Answer
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["chat"])
+
+_PIECE = re.compile(r"\s+|\S+\s*")  # a word with the whitespace after it (or leading whitespace)
+SSE_DOC: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The Answer, or (stream: true) SSE events passages, delta…, citations, done",
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    }
+}
+
+
+def text_pieces(text: str) -> list[str]:
+    """`text` in word pieces whose concatenation is `text` exactly."""
+    return _PIECE.findall(text)
+
+
+def event(name: str, data: Any) -> ServerSentEvent:
+    return ServerSentEvent(event=name, data=json.dumps(data, ensure_ascii=False))
+
+
+def answer_events(answer: Answer) -> Iterator[ServerSentEvent]:
+    yield event("passages", [p.to_dict() for p in answer.passages])
+    for piece in text_pieces(answer.text):
+        yield event("delta", {"text": piece})
+    yield event("citations", [c.to_dict() for c in answer.citations])
+    yield event("done", answer.to_dict(with_passages=False))
+
+
+def error_event(code: str, message: str) -> ServerSentEvent:
+    return event("error", {"code": code, "message": message})
+
+
+async def guarded(
+    events: Iterator[ServerSentEvent], on_error: Callable[[str, str], ServerSentEvent] = error_event
+) -> AsyncIterator[ServerSentEvent]:
+    """The events, or `on_error(code, message)` in place of the rest when producing them fails."""
+    try:
+        for item in events:
+            yield item
+    except RagError as e:
+        log.warning("stream failed: %s", e)
+        yield on_error(e.code, str(e))
+    except Exception:  # headers are sent: the client can only learn of it through an event
+        log.exception("stream failed")
+        yield on_error("internal_error", "internal server error (logged on the server)")
+
+
+def sse_response(events: AsyncIterator[ServerSentEvent]) -> EventSourceResponse:
+    # "\n" line ends: the simplest EventSource parsers split on "\n\n"
+    return EventSourceResponse(events, sep="\n", ping=15, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/chat", response_model=AnswerOut, responses=SSE_DOC)
+async def chat(body: ChatRequest, assistant: AssistantDep, settings: SettingsDep, metrics: MetricsDep) -> Any:
+    """Answer the last user message (earlier turns resolve follow-ups), citing the articles."""
+    check_question(user_texts(body.messages), settings.max_question_chars)
+    messages = [{"role": m.role, "content": m.content} for m in body.messages]
+    answer = await run_in_threadpool(assistant.chat, messages, **body.overrides())
+    metrics.observe_answer(answer)
+    if body.stream:
+        return sse_response(guarded(answer_events(answer)))
+    return answer.to_dict(with_passages=True)

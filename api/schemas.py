@@ -1,0 +1,229 @@
+"""Wire schemas of the native API: requests validated here, responses documented here.
+
+The internal types (rag.types, index.types) stay frozen dataclasses; these pydantic models are only
+the HTTP contract. The OpenAI-compatible shapes live in `api.schemas_openai`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from index.store import Filters
+
+Mode = Literal["dense", "lexical", "hybrid"]
+Role = Literal["system", "user", "assistant"]
+MAX_MESSAGES = 50
+MAX_TEXT = 1_000_000  # a hard cap for the schema; the request body limit is usually lower
+
+SourceName = Annotated[str, Field(min_length=1, max_length=200)]
+ArticleId = Annotated[str, Field(min_length=1, max_length=512)]
+
+
+class Message(BaseModel):
+    role: Role
+    content: str = Field(max_length=MAX_TEXT)
+
+
+class RetrievalOptions(BaseModel):
+    """What a question may restrict or tune; unset fields take the server's settings."""
+
+    k: int | None = Field(None, ge=1, le=50, description="Passages to retrieve")
+    mode: Mode | None = None
+    per_article: int | None = Field(None, ge=1, le=50, description="Passages kept per article")
+    sources: list[SourceName] | None = Field(None, max_length=50, description="Only these outlets")
+    since: date | None = Field(None, description="Only articles dated on or after (YYYY-MM-DD)")
+    until: date | None = Field(None, description="Only articles dated on or before (YYYY-MM-DD)")
+    article_ids: list[ArticleId] | None = Field(None, max_length=100, description="Only these articles")
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> RetrievalOptions:
+        if self.since and self.until and self.since > self.until:
+            raise ValueError("since must not be after until")
+        return self
+
+    def filters(self) -> Filters:
+        return Filters(
+            sources=tuple(self.sources or ()),
+            article_ids=tuple(self.article_ids or ()),
+            since=self.since.isoformat() if self.since else None,
+            until=self.until.isoformat() if self.until else None,
+        )
+
+    def overrides(self) -> dict[str, Any]:
+        """Keyword overrides for `Assistant.chat` (None means: the server's setting)."""
+        return {"k": self.k, "mode": self.mode, "per_article": self.per_article, "filters": self.filters()}
+
+
+class ChatRequest(RetrievalOptions):
+    messages: list[Message] = Field(min_length=1, max_length=MAX_MESSAGES)
+    stream: bool = Field(False, description="Answer with Server-Sent Events")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"messages": [{"role": "user", "content": "Why are migrants leaving?"}]}]
+        }
+    )
+
+
+class SearchRequest(RetrievalOptions):
+    query: str = Field(min_length=1, max_length=MAX_TEXT)
+
+
+class ArticleIn(BaseModel):
+    """One article to add or replace (by id). The text is cleaned as `rag add` cleans it."""
+
+    id: ArticleId
+    title: str = Field(max_length=2000)
+    text: str = Field(min_length=1, max_length=MAX_TEXT)
+    date: str | None = Field(None, max_length=64, description="Publication date, ISO preferred")
+    url: str | None = Field(None, max_length=2000)
+    source: str | None = Field(None, max_length=200, description="The outlet")
+
+
+ArticlesIn = ArticleIn | Annotated[list[ArticleIn], Field(min_length=1, max_length=1000)]
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="Machine-readable: invalid_request, article_not_found, index_not_found, …")
+    message: str
+    hint: str | None = Field(None, description="What to do about it, when there is something to do")
+    details: list[dict[str, str]] | None = Field(None, description="Invalid fields (422 only)")
+
+
+class ErrorOut(BaseModel):
+    """Every error response: 4xx for the request, 5xx for the server, never a 200."""
+
+    error: ErrorBody
+
+
+class PassageOut(BaseModel):
+    chunk_id: int
+    article_id: str
+    ordinal: int
+    text: str
+    start: int
+    end: int
+    tokens: int
+    title: str
+    source: str | None
+    date: str | None
+    url: str | None
+    rank: int
+    fused: float
+    dense: float | None = None
+    lexical: float | None = None
+
+
+class CitationOut(BaseModel):
+    n: int
+    article_id: str
+    title: str
+    source: str | None
+    date: str | None
+    url: str | None
+    quote: str = Field(description="An exact substring of the article's text: text[start:end]")
+    start: int
+    end: int
+    score: float
+
+
+class AnswerOut(BaseModel):
+    text: str = Field(description="The answer with [n] citation markers")
+    citations: list[CitationOut]
+    abstained: bool
+    reason: str | None
+    as_of: str | None
+    timings: dict[str, float]
+    query: str = ""
+    passages: list[PassageOut] = []
+    confidence: float = 0.0
+
+
+class SearchOut(BaseModel):
+    query: str
+    passages: list[PassageOut]
+    timings: dict[str, float]
+
+
+class ChunkOut(BaseModel):
+    id: int
+    article_id: str
+    ordinal: int
+    text: str
+    start: int
+    end: int
+    tokens: int
+
+
+class ArticleOut(BaseModel):
+    id: str
+    title: str
+    text: str
+    date: str | None
+    url: str | None
+    source: str | None
+    content_hash: str
+    generation: str
+    chunks: list[ChunkOut]
+
+
+class IngestOut(BaseModel):
+    added: int
+    updated: int
+    unchanged: int
+    removed: int
+    chunks_embedded: int
+    failed: list[dict[str, str]]
+    missing: list[str]
+    generation: str | None
+    articles: int
+    chunks: int
+    seconds: float
+    ids: list[str] = []
+
+
+class JobOut(BaseModel):
+    id: str
+    state: Literal["running", "succeeded", "failed"]
+    done: int
+    total: int
+    error: str | None
+    started: str
+    finished: str | None
+    report: dict[str, Any] | None
+
+
+class IndexOut(BaseModel):
+    index_dir: str
+    manifest: dict[str, Any] | None
+    job: JobOut | None
+
+
+def check_question(texts: Sequence[tuple[tuple[str | int, ...], str]], limit: int) -> None:
+    """422 unless the last text (the question) has content and every text is within `limit` chars.
+
+    `texts` holds (location in the body, text) pairs; the limit is a setting, so pydantic cannot
+    check it while parsing.
+    """
+    errors: list[dict[str, Any]] = []
+    if not texts or not texts[-1][1].strip():
+        loc = texts[-1][0] if texts else ("body", "messages")
+        errors.append({"loc": loc, "msg": "the question is empty", "type": "string_too_short"})
+    for loc, text in texts:
+        if len(text) > limit:
+            msg = f"String should have at most {limit} characters"
+            errors.append({"loc": loc, "msg": msg, "type": "string_too_long"})
+    if errors:
+        raise RequestValidationError(errors)
+
+
+def user_texts(messages: Sequence[Message]) -> list[tuple[tuple[str | int, ...], str]]:
+    """The user turns with their body locations (earlier turns count towards follow-ups)."""
+    return [
+        (("body", "messages", i, "content"), m.content) for i, m in enumerate(messages) if m.role == "user"
+    ]

@@ -1,0 +1,541 @@
+// newsrag chat page: streams answers from POST /chat (Server-Sent Events) and shows cited quotes in context.
+// Plain DOM, no framework. Untrusted text (answers, articles, errors) only ever goes through textContent
+// or text nodes, never innerHTML.
+"use strict";
+
+// ---- Server-Sent Events -----------------------------------------------------------------------------
+
+/**
+ * An incremental SSE parser (the WHATWG "event stream" rules, minus id/retry, which a POST stream that is
+ * never resumed does not need). Feed it decoded text in chunks split anywhere; it calls
+ * onEvent({type, data}) once per complete event.
+ */
+function createSseParser(onEvent) {
+  let buffer = "";
+  let eventType = "";
+  let dataLines = [];
+
+  function dispatch() {
+    // An event without data lines is not an event (sse-starlette's pings are comments anyway).
+    if (dataLines.length > 0) {
+      onEvent({ type: eventType || "message", data: dataLines.join("\n") });
+    }
+    eventType = "";
+    dataLines = [];
+  }
+
+  function processLine(line) {
+    if (line === "") return dispatch();
+    if (line.startsWith(":")) return; // comment / keep-alive
+    const colon = line.indexOf(":");
+    const field = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? "" : line.slice(colon + 1);
+    if (value.startsWith(" ")) value = value.slice(1);
+    if (field === "event") eventType = value;
+    else if (field === "data") dataLines.push(value);
+  }
+
+  return {
+    push(text) {
+      buffer += text;
+      let pos = 0;
+      for (;;) {
+        const cr = buffer.indexOf("\r", pos);
+        const lf = buffer.indexOf("\n", pos);
+        const eol = cr === -1 ? lf : lf === -1 ? cr : Math.min(cr, lf);
+        if (eol === -1) break;
+        // sse-starlette ends lines with "\r\n"; a "\r" at the very end of a chunk may be the first half
+        // of one, so wait for the next chunk before deciding where the line ends.
+        if (buffer[eol] === "\r" && eol === buffer.length - 1) break;
+        processLine(buffer.slice(pos, eol));
+        pos = eol + (buffer[eol] === "\r" && buffer[eol + 1] === "\n" ? 2 : 1);
+      }
+      buffer = buffer.slice(pos);
+    },
+    end() {
+      // Lenient at end of stream: a server that omits the final blank line still gets its last event
+      // delivered (a truncated one fails JSON parsing downstream and is reported).
+      const rest = buffer.replace(/\r$/, "");
+      buffer = "";
+      if (rest !== "") processLine(rest);
+      dispatch();
+    },
+  };
+}
+
+class ChatError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** Turns a non-2xx response into a ChatError, reading the {"error": {code, message}} envelope. */
+async function httpError(response) {
+  let code = `http_${response.status}`;
+  let message = response.statusText || "The request failed.";
+  try {
+    const body = await response.json();
+    const error = body && typeof body.error === "object" ? body.error : body;
+    if (error && error.code) code = String(error.code);
+    if (error && error.message) message = String(error.message);
+    else if (body && typeof body.detail === "string") message = body.detail;
+  } catch {
+    // Not JSON (a proxy's HTML page, say): the status line is all we have.
+  }
+  const retryAfter = response.headers.get("Retry-After");
+  if (retryAfter) message += ` Try again in ${retryAfter} s.`;
+  return new ChatError(code, message);
+}
+
+/** Reads the SSE body, updating `turn` as events arrive; resolves to the final Answer (the done event). */
+async function readAnswerStream(body, turn) {
+  const reader = body.getReader();
+  const decoder = new TextDecoder(); // {stream: true} below keeps multi-byte characters split by chunks
+  let answer = null;
+  let failure = null;
+
+  const parser = createSseParser((event) => {
+    if (answer || failure) return;
+    let data;
+    try {
+      data = JSON.parse(event.data);
+    } catch {
+      failure = new ChatError("bad_event", `The server sent an unreadable "${event.type}" event.`);
+      return;
+    }
+    switch (event.type) {
+      case "passages":
+        turn.showPassages(Array.isArray(data) ? data : []);
+        break;
+      case "delta":
+        turn.appendText(data && typeof data.text === "string" ? data.text : "");
+        break;
+      case "citations":
+        turn.setCitations(Array.isArray(data) ? data : []);
+        break;
+      case "done":
+        answer = data;
+        break;
+      case "error": {
+        const error = data && typeof data.error === "object" ? data.error : data || {};
+        failure = new ChatError(error.code || "error", error.message || "The server could not answer.");
+        break;
+      }
+      default:
+        break; // unknown events are ignored, so the server may add some without breaking the page
+    }
+  });
+
+  try {
+    while (!answer && !failure) {
+      const { value, done } = await reader.read();
+      if (done) {
+        parser.push(decoder.decode());
+        parser.end();
+        break;
+      }
+      parser.push(decoder.decode(value, { stream: true }));
+    }
+  } finally {
+    // Nothing after done/error matters; cancelling frees the connection right away.
+    reader.cancel().catch(() => {});
+  }
+  if (failure) throw failure;
+  if (!answer) throw new ChatError("incomplete", "The answer stopped before it was complete.");
+  return answer;
+}
+
+// ---- Rendering helpers ------------------------------------------------------------------------------
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = text;
+  return node;
+}
+
+/** "Title — Outlet, 2019-05-03"; the outlet and date are often missing (plain-text articles). */
+function describeSource(c) {
+  const where = [c.source, c.date].filter(Boolean).join(", ");
+  const title = c.title || c.article_id;
+  return where ? `${title} — ${where}` : title;
+}
+
+/** Only http(s) links are made clickable: a "javascript:" url in an article must stay inert. */
+function safeUrl(url) {
+  if (!url) return null;
+  try {
+    const parsed = new URL(url, window.location.href);
+    return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}
+
+function citeLink(n, citation) {
+  const a = el("a", "cite", `[${n}]`);
+  a.href = "#";
+  a.dataset.n = String(n);
+  a.setAttribute("aria-haspopup", "dialog");
+  if (citation) {
+    a.title = describeSource(citation);
+    a.setAttribute("aria-label", `Source ${n}: ${describeSource(citation)}`);
+  }
+  return a;
+}
+
+// "[1]", and also "[1, 2]" should a generator group markers.
+const MARKER = /\[(\d+(?:\s*,\s*\d+)*)\]/g;
+
+/** Fills `container` with the answer text, its [n] markers turned into links. */
+function renderAnswerText(container, text, citationsByN) {
+  const nodes = [];
+  let last = 0;
+  for (const match of text.matchAll(MARKER)) {
+    nodes.push(document.createTextNode(text.slice(last, match.index)));
+    for (const part of match[1].split(",")) {
+      const n = Number(part.trim());
+      nodes.push(citeLink(n, citationsByN.get(n)));
+    }
+    last = match.index + match[0].length;
+  }
+  nodes.push(document.createTextNode(text.slice(last)));
+  container.replaceChildren(...nodes);
+}
+
+function formatSeconds(ms) {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+// ---- The page ---------------------------------------------------------------------------------------
+
+const ui = {
+  messages: document.getElementById("messages"),
+  intro: document.getElementById("intro"),
+  form: document.getElementById("ask-form"),
+  question: document.getElementById("question"),
+  send: document.getElementById("send"),
+  newChat: document.getElementById("new-chat"),
+  panel: document.getElementById("article-panel"),
+  panelClose: document.getElementById("panel-close"),
+  articleTitle: document.getElementById("article-title"),
+  articleMeta: document.getElementById("article-meta"),
+  articleStatus: document.getElementById("article-status"),
+  articleBody: document.getElementById("article-body"),
+};
+
+// The whole conversation, [{role, content}], sent with every request: the server keeps no session.
+const conversation = [];
+// POST /chat accepts at most 50 messages; follow-ups only lean on recent turns, so a long chat sends its
+// latest 40 (even, so the window still starts with a user turn: failed turns are dropped, see send()).
+const MAX_SENT_MESSAGES = 40;
+const turns = new WeakMap(); // assistant turn element -> AssistantTurn (for citation clicks)
+let inflight = null; // AbortController of the answer being streamed, if any
+
+/** Near the bottom, follow new text; if the reader scrolled up to read, leave them there. */
+function scrollToEnd(force = false) {
+  const m = ui.messages;
+  if (force || m.scrollHeight - m.scrollTop - m.clientHeight < 120) m.scrollTop = m.scrollHeight;
+}
+
+function addUserTurn(text) {
+  ui.intro.hidden = true;
+  const turn = el("article", "turn user");
+  turn.setAttribute("aria-label", "You");
+  turn.append(el("p", "bubble", text));
+  ui.messages.append(turn);
+  scrollToEnd(true);
+}
+
+class AssistantTurn {
+  constructor() {
+    this.text = "";
+    this.citationsByN = new Map();
+    this.root = el("article", "turn assistant");
+    this.root.setAttribute("aria-label", "Assistant");
+    this.root.setAttribute("aria-busy", "true");
+    this.status = el("p", "status", "Searching the articles…");
+    this.answer = el("p", "answer streaming");
+    this.sources = el("ol", "sources");
+    this.sources.hidden = true;
+    this.meta = el("p", "meta");
+    this.meta.hidden = true;
+    this.root.append(this.status, this.answer, this.sources, this.meta);
+    turns.set(this.root, this);
+    ui.messages.append(this.root);
+    scrollToEnd(true);
+  }
+
+  showPassages(passages) {
+    this.status.textContent = passages.length
+      ? `Read ${passages.length} passage${passages.length === 1 ? "" : "s"}; writing the answer…`
+      : "No matching passages.";
+  }
+
+  appendText(text) {
+    // Re-render the whole text: a marker may arrive split across deltas ("[" then "1]").
+    this.text += text;
+    renderAnswerText(this.answer, this.text, this.citationsByN);
+    scrollToEnd();
+  }
+
+  setCitations(citations) {
+    this.citationsByN = new Map(citations.map((c) => [c.n, c]));
+    renderAnswerText(this.answer, this.text, this.citationsByN);
+    this.sources.replaceChildren(
+      ...citations.map((c) => {
+        const item = el("li");
+        item.value = c.n; // keep the list number equal to the marker even if some n is skipped
+        // A link, not a button: it must wrap like text beside the list number.
+        const link = el("a", "source-link", c.title || c.article_id);
+        const where = [c.source, c.date].filter(Boolean).join(", ");
+        if (where) link.append(" — ", el("span", "nowrap", where));
+        link.href = "#";
+        link.dataset.n = String(c.n);
+        link.setAttribute("aria-haspopup", "dialog");
+        item.append(link);
+        // Several quotes often come from one article: the quote's opening tells the entries apart.
+        if (c.quote) item.append(el("span", "source-quote", `“${c.quote}”`));
+        return item;
+      }),
+    );
+    this.sources.hidden = citations.length === 0;
+    scrollToEnd();
+  }
+
+  finish(answer, elapsedMs) {
+    // The done event is authoritative: it also covers a server that sent no deltas or citations events.
+    this.text = typeof answer.text === "string" ? answer.text : this.text;
+    const citations = Array.isArray(answer.citations) ? answer.citations : [...this.citationsByN.values()];
+    this.setCitations(citations);
+    this.answer.classList.remove("streaming");
+    this.status.remove();
+    if (answer.abstained) {
+      this.root.classList.add("abstained");
+      const note = el("p", "abstain-note");
+      note.append(el("strong", null, "No answer in these articles"));
+      if (answer.reason) note.append(" ", el("code", null, answer.reason));
+      this.root.insertBefore(note, this.answer);
+    }
+    this.showMeta(answer, elapsedMs);
+    this.root.setAttribute("aria-busy", "false");
+    scrollToEnd();
+  }
+
+  showMeta(answer, elapsedMs) {
+    const parts = [];
+    if (answer.as_of) parts.push(`as of ${answer.as_of}`);
+    parts.push(formatSeconds(elapsedMs));
+    const last = conversation.filter((m) => m.role === "user").at(-1);
+    // A follow-up is searched as a rewritten question; showing it explains what was retrieved.
+    if (answer.query && last && answer.query.trim() !== last.content.trim()) {
+      parts.push(`searched: “${answer.query}”`);
+    }
+    this.meta.textContent = parts.join(" · ");
+    const t = answer.timings || {};
+    this.meta.title = Object.entries(t)
+      .map(([stage, ms]) => `${stage} ${Math.round(ms)} ms`)
+      .join(" · ");
+    this.meta.hidden = false;
+  }
+
+  fail(error) {
+    this.answer.classList.remove("streaming");
+    this.status.remove();
+    this.root.classList.add("failed");
+    const message = el("p", "error");
+    message.setAttribute("role", "alert");
+    message.append(el("strong", null, "Couldn't answer: "), error.message || "unknown error");
+    if (error.code) message.append(" ", el("code", null, error.code));
+    this.root.append(message);
+    this.root.setAttribute("aria-busy", "false");
+    scrollToEnd();
+  }
+}
+
+function setBusy(busy) {
+  ui.send.disabled = busy;
+  ui.send.textContent = busy ? "Answering…" : "Send";
+}
+
+async function send(question) {
+  const turnStart = conversation.length;
+  conversation.push({ role: "user", content: question });
+  addUserTurn(question);
+  const turn = new AssistantTurn();
+  const controller = new AbortController();
+  inflight = controller;
+  setBusy(true);
+  const started = performance.now();
+  try {
+    const response = await fetch("/chat", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+      body: JSON.stringify({ messages: conversation.slice(-MAX_SENT_MESSAGES), stream: true }),
+      signal: controller.signal,
+    });
+    if (!response.ok) throw await httpError(response);
+    const type = response.headers.get("Content-Type") || "";
+    const answer = type.includes("text/event-stream")
+      ? await readAnswerStream(response.body, turn)
+      : await response.json(); // a server may answer a plain JSON Answer even when asked to stream
+    turn.finish(answer, performance.now() - started);
+    conversation.push({ role: "assistant", content: turn.text });
+  } catch (error) {
+    if (controller.signal.aborted) return; // "New chat" pressed: the turn is already gone
+    // Drop the unanswered question so the next request still alternates user/assistant turns,
+    // and give it back to the box to retry unless something new was typed meanwhile.
+    conversation.length = turnStart;
+    if (!ui.question.value) {
+      ui.question.value = question;
+      autoGrow();
+    }
+    // fetch rejects with a TypeError when the server cannot be reached at all.
+    if (error instanceof ChatError) turn.fail(error);
+    else if (error instanceof TypeError) turn.fail(new ChatError("network", "Could not reach the server."));
+    else turn.fail(new ChatError("client", String(error)));
+  } finally {
+    if (inflight === controller) {
+      inflight = null;
+      setBusy(false);
+    }
+  }
+}
+
+function newChat() {
+  if (inflight) inflight.abort();
+  inflight = null;
+  setBusy(false);
+  conversation.length = 0;
+  ui.messages.querySelectorAll(".turn").forEach((node) => node.remove());
+  ui.intro.hidden = false;
+  if (ui.panel.open) ui.panel.close();
+  ui.question.value = "";
+  autoGrow();
+  ui.question.focus();
+}
+
+function autoGrow() {
+  // Grow with the text up to the CSS max-height, then scroll inside the box.
+  ui.question.style.height = "auto";
+  ui.question.style.height = `${ui.question.scrollHeight}px`;
+}
+
+// ---- The article panel ------------------------------------------------------------------------------
+
+const articles = new Map(); // article_id -> Promise<article JSON>; a failed fetch is forgotten
+let panelTicket = 0; // only the latest click may fill the panel (an earlier, slower fetch is dropped)
+
+function fetchArticle(id) {
+  if (!articles.has(id)) {
+    const request = fetch(`/articles/${encodeURIComponent(id)}`, { headers: { Accept: "application/json" } })
+      .then(async (response) => {
+        if (!response.ok) throw await httpError(response);
+        return response.json();
+      })
+      .catch((error) => {
+        articles.delete(id);
+        throw error;
+      });
+    articles.set(id, request);
+  }
+  return articles.get(id);
+}
+
+function renderArticleMeta(fields) {
+  const parts = [fields.source, fields.date].filter(Boolean);
+  const nodes = [parts.join(" · ")];
+  const href = safeUrl(fields.url);
+  if (href) {
+    const link = el("a", "source-url", "Read the original ↗");
+    link.href = href;
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+    if (parts.length) nodes.push(" · ");
+    nodes.push(link);
+  }
+  ui.articleMeta.replaceChildren(...nodes);
+}
+
+/** Where the quote is in the article: the citation's offsets, else a search (the article may have changed). */
+function locateQuote(text, citation) {
+  const { start, end, quote } = citation;
+  if (Number.isInteger(start) && Number.isInteger(end) && text.slice(start, end) === quote) return [start, end];
+  const at = quote ? text.indexOf(quote) : -1;
+  return at === -1 ? null : [at, at + quote.length];
+}
+
+async function openArticle(citation) {
+  const ticket = ++panelTicket;
+  // Show what the citation already knows while the full text loads.
+  ui.articleTitle.textContent = citation.title || citation.article_id;
+  renderArticleMeta(citation);
+  ui.articleStatus.textContent = "Loading the article…";
+  ui.articleBody.replaceChildren();
+  if (!ui.panel.open) ui.panel.showModal();
+  let article;
+  try {
+    article = await fetchArticle(citation.article_id);
+  } catch (error) {
+    if (ticket === panelTicket) ui.articleStatus.textContent = `Couldn't load the article: ${error.message}`;
+    return;
+  }
+  if (ticket !== panelTicket) return;
+  ui.articleTitle.textContent = article.title || citation.title || citation.article_id;
+  renderArticleMeta({
+    source: article.source ?? citation.source,
+    date: article.date ?? citation.date,
+    url: article.url ?? citation.url,
+  });
+  const text = typeof article.text === "string" ? article.text : "";
+  const span = locateQuote(text, citation);
+  if (!span) {
+    ui.articleBody.replaceChildren(text);
+    ui.articleStatus.textContent = "The quoted passage is no longer in this article; it may have been updated.";
+    return;
+  }
+  const mark = el("mark", "quote", text.slice(span[0], span[1]));
+  ui.articleBody.replaceChildren(text.slice(0, span[0]), mark, text.slice(span[1]));
+  ui.articleStatus.textContent = `Quote [${citation.n}] is highlighted.`;
+  mark.scrollIntoView({ block: "center" });
+}
+
+// ---- Wiring -----------------------------------------------------------------------------------------
+
+ui.form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const question = ui.question.value.trim();
+  if (!question || inflight) return;
+  ui.question.value = "";
+  autoGrow();
+  send(question);
+});
+
+ui.question.addEventListener("keydown", (event) => {
+  // isComposing: Enter that confirms an IME composition (Japanese, Chinese…) must not send.
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    ui.form.requestSubmit();
+  }
+});
+ui.question.addEventListener("input", autoGrow);
+ui.newChat.addEventListener("click", newChat);
+
+// One listener for every marker and source, present and future.
+ui.messages.addEventListener("click", (event) => {
+  const target = event.target.closest("a.cite, a.source-link");
+  if (!target) return;
+  event.preventDefault();
+  const turn = turns.get(target.closest(".turn"));
+  const citation = turn && turn.citationsByN.get(Number(target.dataset.n));
+  if (citation) openArticle(citation);
+});
+
+ui.panelClose.addEventListener("click", () => ui.panel.close());
+// A click on the dialog element itself (not its content) is a click on the backdrop.
+ui.panel.addEventListener("click", (event) => {
+  if (event.target === ui.panel) ui.panel.close();
+});
+
+ui.question.focus();

@@ -1,0 +1,187 @@
+"""The chat page in a real browser against the real server: a cited answer, its quote in context, a follow-up.
+
+Debian's Chromium (`apt-get install chromium`) driven by Playwright through its executable path; Playwright's
+own browser downloads are never used. Skipped, with the reason shown, where Chromium or ../shared is absent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from index import ingest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.real_model]
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT.parent / "shared" / "seeds"
+CHROMIUM = Path("/usr/bin/chromium")
+# Keep the browser off the network and quiet: no updates, sync, QUIC probes or first-run pages.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TITLE = "Thousands Join Migrant Caravan in Mexico Ahead of Blinken Visit"
+REASONS = "escaping violence, poverty, and political instability"
+READY_TIMEOUT_S = 60.0
+ANSWER_TIMEOUT_MS = 60_000
+FAILED = re.compile(r"\bfailed\b")
+ABSTAINED = re.compile(r"\babstained\b")
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium not installed: apt-get install chromium")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def seed_index(tmp_path_factory: pytest.TempPathFactory, real_embedder: Any) -> Path:
+    if not (SEEDS / "000_30943e0aca167051.txt").exists():
+        pytest.skip(f"{SEEDS} not found: this test needs the shared seed article beside the checkout")
+    index_dir = tmp_path_factory.mktemp("browser") / "index"
+    ingest.build(index_dir, [SEEDS], real_embedder)
+    return index_dir
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the server exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(f"{base}/ready", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass  # not listening yet, or 503 while the index and model load
+        time.sleep(0.25)
+    pytest.fail(f"GET /ready not 200 after {READY_TIMEOUT_S:.0f} s:\n{log.read_text(errors='replace')}")
+
+
+@pytest.fixture(scope="module")
+def server(chromium: Path, seed_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real app (uvicorn, real model) in a subprocess on a free loopback port; yields its base URL."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    env = {
+        **os.environ,
+        "RAG_INDEX_DIR": str(seed_index),
+        "RAG_MODEL": "all-MiniLM-L6-v2",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+    }
+    env.pop("RAG_API_KEY", None)
+    cmd = [sys.executable, "-m", "uvicorn", "api.app:app_factory", "--factory"]
+    cmd += ["--host", "127.0.0.1", "--port", str(port)]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(base, proc, log)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def _citations(base: str, question: str) -> list[dict[str, Any]]:
+    """The citations the API gives for a question, to compare the page's highlight with (answers are
+    deterministic: the extractive answerer over a fixed index)."""
+    body = json.dumps({"messages": [{"role": "user", "content": question}]}).encode()
+    request = urllib.request.Request(
+        f"{base}/chat", data=body, headers={"Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        answer = json.load(response)
+    citations: list[dict[str, Any]] = answer["citations"]
+    return citations
+
+
+def test_page_streams_a_cited_answer_shows_the_quote_in_context_and_follows_up(
+    server: str, chromium: Path, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 800})
+            page_errors: list[str] = []
+            page.on("pageerror", lambda error: page_errors.append(str(error)))
+            page.goto(f"{server}/")
+
+            box = page.get_by_label("Your question")
+            box.fill("Why are migrants leaving?")
+            box.press("Enter")
+
+            first = page.locator(".turn.assistant").nth(0)
+            # aria-busy turns false when the done event (or an error) has been handled.
+            expect(first).to_have_attribute("aria-busy", "false", timeout=ANSWER_TIMEOUT_MS)
+            expect(first).not_to_have_class(FAILED)
+            expect(first).not_to_have_class(ABSTAINED)
+            expect(first.locator("a.cite[data-n='1']").first).to_have_text("[1]")
+            assert "violence" in first.locator(".answer").inner_text().lower()
+            expect(first.locator(".sources li").first).to_contain_text(TITLE)
+
+            # Open the marker whose quote gives the reasons, and find that exact quote highlighted.
+            quoted = [c for c in _citations(server, "Why are migrants leaving?") if REASONS in c["quote"]]
+            assert quoted, "no citation quotes the reasons"
+            citation = quoted[0]
+            first.locator(f"a.cite[data-n='{citation['n']}']").first.click()
+            panel = page.locator("#article-panel")
+            expect(panel).to_be_visible()
+            expect(panel.locator("#article-title")).to_have_text(TITLE)
+            mark = panel.locator("#article-body mark")
+            expect(mark).to_have_text(citation["quote"], timeout=10_000)
+            expect(mark).to_contain_text(REASONS)
+            expect(mark).to_be_in_viewport()
+            page.screenshot(path=str(tmp_path / "article-panel.png"))
+
+            page.keyboard.press("Escape")
+            expect(panel).to_be_hidden()
+
+            # A follow-up: the whole conversation is sent, and a second answer renders below the first.
+            box.fill("Who is about to visit?")
+            page.get_by_role("button", name="Send").click()
+            second = page.locator(".turn.assistant").nth(1)
+            expect(second).to_have_attribute("aria-busy", "false", timeout=ANSWER_TIMEOUT_MS)
+            expect(second).not_to_have_class(FAILED)
+            expect(second.locator(".answer")).to_contain_text("Blinken")
+            expect(second.locator("a.cite").first).to_be_visible()
+            expect(page.locator(".turn.user")).to_have_count(2)
+            expect(page.get_by_role("button", name="Send")).to_be_enabled()
+            page.screenshot(path=str(tmp_path / "conversation.png"))
+            assert not page_errors, page_errors
+        finally:
+            browser.close()
