@@ -44,7 +44,7 @@ def text_pieces(text: str) -> list[str]:
 
 
 def event(name: str, data: Any) -> ServerSentEvent:
-    return ServerSentEvent(event=name, data=json.dumps(data, ensure_ascii=False))
+    return ServerSentEvent(event=name, data=json.dumps(data, ensure_ascii=False), sep="\n")
 
 
 def answer_events(answer: Answer) -> Iterator[ServerSentEvent]:

@@ -1,0 +1,172 @@
+"""`rag eval`: answer a question set through the assistant, score it, write reports, gate on bounds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from rag.cli.app import (
+    IndexDir,
+    JsonOut,
+    Model,
+    app,
+    embedder_for,
+    err,
+    out,
+    print_json,
+    progress_bar,
+    settings_with,
+    setup_logging,
+)
+from rag.evaluation.cache import DEFAULT_ROOT, lookup
+from rag.evaluation.dataset import load_questions
+from rag.evaluation.gates import BadBound, failures, parse_bounds
+from rag.evaluation.metrics import METRICS
+from rag.evaluation.report import DESCRIPTIONS, fmt, fmt_delta, load_summary, summarize, write_reports
+from rag.evaluation.runner import IndexSource, ProgressFn, chunking_params, prepare_index, run_eval
+
+Questions = Annotated[Path, typer.Argument(help="questions.jsonl (format: ../shared/eval/README.md)")]
+Articles = Annotated[
+    Path | None, typer.Option("--articles", help="Build (or reuse) a throw-away index of this file/folder")
+]
+Out = Annotated[Path | None, typer.Option("--out", help="Report folder (default: eval-out/SET-MODE)")]
+Compare = Annotated[Path | None, typer.Option("--compare", help="An earlier summary.json: show deltas")]
+Mins = Annotated[
+    list[str] | None,
+    typer.Option("--min", help=f"Fail (exit 1) below METRIC=VALUE, e.g. hit@10=0.9; {' '.join(METRICS)}"),
+]
+Maxs = Annotated[list[str] | None, typer.Option("--max", help="Fail (exit 1) above METRIC=VALUE")]
+ModeOpt = Annotated[str | None, typer.Option("--mode", help="dense | lexical | hybrid (default: settings)")]
+K = Annotated[int | None, typer.Option("--k", min=1, max=100, help="Passages per question (default: RAG_K)")]
+Limit = Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N questions")]
+CacheDir = Annotated[
+    Path,
+    typer.Option("--cache-dir", envvar="RAG_EVAL_CACHE", help="Where throw-away indexes are cached"),
+]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log to stderr")]
+
+
+def set_name(questions: Path) -> str:
+    """`…/squad2/questions.jsonl` -> "squad2"; `mine.jsonl` -> "mine"."""
+    if questions.stem == "questions" and questions.parent.name:
+        return questions.parent.name
+    return questions.stem
+
+
+@contextmanager
+def question_bar(total: int, quiet: bool) -> Iterator[ProgressFn]:
+    if quiet:
+        yield lambda done, total: None
+        return
+    columns = (
+        TextColumn("[bold]answering"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("questions"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err) as bar:
+        task = bar.add_task("answering", total=total)
+        yield lambda done, _total: bar.update(task, completed=done)
+
+
+def print_table(summary: Mapping[str, Any]) -> None:
+    deltas = summary.get("compare", {}).get("deltas")
+    title = f"{summary['set']} · {summary['config']['mode']} · {summary['counts']['questions']} questions"
+    table = Table(title=title)
+    wide = out.width >= 110  # the meanings only where they fit on one line
+    for column in ("metric", "value", "n", *(("Δ",) if deltas else ()), *(("meaning",) if wide else ())):
+        table.add_column(column, justify="right" if column in ("value", "n", "Δ") else "left")
+    for name in METRICS:
+        n = summary["n"].get(name, summary["counts"]["questions"])
+        row = [name, fmt(name, summary["metrics"][name]), str(n)]
+        if deltas:
+            row.append(fmt_delta(name, deltas.get(name)))
+        table.add_row(*row, *((DESCRIPTIONS[name],) if wide else ()))
+    out.print(table)
+
+
+def _fail_usage(message: str) -> NoReturn:
+    err.print(f"error: {message}", markup=False, highlight=False, style="red", soft_wrap=True)
+    raise typer.Exit(2)
+
+
+@app.command("eval")
+def eval_cmd(
+    questions: Questions,
+    articles: Articles = None,
+    index_dir: IndexDir = None,
+    out_dir: Out = None,
+    compare: Compare = None,
+    min_: Mins = None,
+    max_: Maxs = None,
+    mode: ModeOpt = None,
+    k: K = None,
+    model: Model = None,
+    limit: Limit = None,
+    cache_dir: CacheDir = DEFAULT_ROOT,
+    as_json: JsonOut = False,
+    verbose: Verbose = False,
+) -> None:
+    """Evaluate answers to a question set; write questions.jsonl, summary.json, report.md, report.html.
+
+    Exits 1 when a --min/--max bound is not met, 2 on a usage error (e.g. an unknown metric).
+    """
+    setup_logging(verbose)
+    try:
+        bounds = parse_bounds(min_ or [], max_ or [])
+    except BadBound as e:
+        _fail_usage(str(e))
+    if articles is not None and index_dir is not None:
+        _fail_usage("give --articles (build a throw-away index) or --index-dir (use one), not both")
+    if mode is not None and mode not in ("dense", "lexical", "hybrid"):
+        _fail_usage(f"--mode must be dense, lexical or hybrid, not {mode!r}")
+    old = None
+    if compare is not None:
+        try:
+            old = load_summary(compare)
+        except (OSError, ValueError) as e:
+            _fail_usage(f"--compare: {e}")
+    items = load_questions(questions, limit)
+    settings = settings_with(index_dir, model, mode=mode, k=k)
+    embedder = embedder_for(settings)
+    source = IndexSource(index_dir=index_dir, articles=articles, cache_root=cache_dir)
+    cached = lookup(articles, embedder, chunking_params(settings), cache_dir) if articles else None
+    with progress_bar("embedding articles", quiet=articles is None or cached is not None) as build_progress:
+        used_dir, index_info = prepare_index(source, settings, embedder, build_progress)
+    if articles is not None:
+        how = "reused (nothing embedded)" if index_info["cached"] else "built"
+        err.print(f"index {how}: {used_dir}", markup=False, highlight=False, soft_wrap=True)
+    settings = settings.model_copy(update={"index_dir": used_dir})
+    with question_bar(len(items), quiet=False) as progress:
+        run = run_eval(items, settings, embedder, index_info, progress=progress)
+    name = set_name(questions)
+    meta = {"set": name, "questions_file": str(questions), "limit": limit}
+    summary = summarize(run, meta, old)
+    failed = failures(summary["metrics"], bounds)
+    summary["gates"] = {"bounds": [str(b) for b in bounds], "failed": failed}
+    target = out_dir or Path("eval-out") / f"{name}-{run.config['mode']}"
+    write_reports(target, summary, run.records)
+    if as_json:
+        print_json(summary)
+    else:
+        print_table(summary)
+        out.print(f"reports: {target}/report.md, {target}/report.html", markup=False, highlight=False)
+    if failed:
+        for line in failed:
+            err.print(f"FAILED {line}", markup=False, highlight=False, style="red", soft_wrap=True)
+        raise typer.Exit(1)
