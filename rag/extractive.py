@@ -22,7 +22,8 @@ from rag.text import content_terms, words
 from rag.types import Citation, Passage
 
 MAX_PASSAGES = 6  # passages whose sentences are considered
-SHORTLIST = 12  # sentences embedded per question (the cost of a query is mostly these)
+SHORTLIST = 8  # sentences embedded per question (the cost of a query is mostly these)
+SCORED_WORDS = 48  # a sentence is embedded for scoring by its first words only: cost grows with length
 W_SEM, W_LEX, W_PRIOR = 0.6, 0.3, 0.1
 REASON_BONUS = 0.05  # a "why" question's sentence that gives a reason
 RELATIVE = 0.85  # a further sentence must score at least this share of the best one
@@ -47,7 +48,7 @@ class Sentence:
 
 @dataclass(frozen=True)
 class Extract:
-    sentences: list[Sentence]  # chosen, in reading order
+    sentences: list[Sentence]  # chosen, most relevant first
     best: Sentence | None  # the best candidate even when nothing was chosen
     wanted: AnswerType
 
@@ -69,7 +70,7 @@ class SentenceVectors:
                 self._cache.move_to_end(k)
         missing = [i for i, k in enumerate(keys) if k not in found]
         if missing:  # embedded outside the lock: other questions need not wait for this one
-            vecs = embedder.embed_documents([sentences[i].text for i in missing])
+            vecs = embedder.embed_documents([_head(sentences[i].text) for i in missing])
             for i, vec in zip(missing, vecs, strict=True):
                 found[keys[i]] = vec
             with self._lock:
@@ -80,6 +81,11 @@ class SentenceVectors:
         if not keys:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack([found[k] for k in keys])
+
+
+def _head(text: str) -> str:
+    words = text.split(maxsplit=SCORED_WORDS)
+    return " ".join(words[:SCORED_WORDS]) if len(words) > SCORED_WORDS else text
 
 
 def candidates(passages: Sequence[Passage]) -> list[Sentence]:
@@ -137,7 +143,12 @@ def score_sentences(
         if wanted is AnswerType.REASON and has_reason_cue(s.text):
             s.bonus = REASON_BONUS
     # cheap features pick the shortlist; only the shortlist is embedded
-    shortlist = sorted(sentences, key=lambda s: -(s.lex + 0.5 * s.prior))[:SHORTLIST]
+    # the passage's own similarity to the question stands in for the sentence's until it is embedded
+    dense = {s.passage.chunk_id: s.passage.dense or 0.0 for s in sentences}
+    top = max(dense.values(), default=0.0) or 1.0
+    shortlist = sorted(
+        sentences, key=lambda s: -(s.lex + 0.5 * s.prior + 0.5 * dense[s.passage.chunk_id] / top)
+    )[:SHORTLIST]
     if shortlist:
         vecs = cache.get(embedder, generation, shortlist)
         sims = vecs @ query_vector.astype(np.float32)
@@ -183,7 +194,7 @@ def select(
             if near.passage is best.passage and near not in chosen and has_reason_cue(near.text):
                 near.score = near.score or best.score * RELATIVE
                 chosen.append(near)
-    chosen.sort(key=lambda s: (s.passage.rank, s.start))
+    chosen.sort(key=lambda s: -s.score)  # the most relevant sentence is read first
     return Extract(chosen, best, wanted)
 
 

@@ -40,9 +40,9 @@ err = Console(stderr=True)
 out = Console(soft_wrap=True)
 
 IndexDir = Annotated[
-    Path | None, typer.Option("--index-dir", help="Index directory [env RAG_INDEX_DIR, default data/index]")
+    Path | None, typer.Option("--index-dir", help="Index directory (env RAG_INDEX_DIR; default data/index)")
 ]
-Model = Annotated[str | None, typer.Option("--model", help="Embedding model [env RAG_MODEL]")]
+Model = Annotated[str | None, typer.Option("--model", help="Embedding model (env RAG_MODEL)")]
 JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout")]
 
 
@@ -71,7 +71,7 @@ class RateColumn(ProgressColumn):
 
 @contextmanager
 def progress_bar(description: str, quiet: bool = False) -> Iterator[ProgressFn]:
-    """A progress callback that draws a bar with chunks/s on stderr (nothing when quiet or not a tty)."""
+    """A progress callback that draws a bar with chunks/s on stderr (nothing when quiet)."""
     if quiet:
         yield lambda done, total: None
         return
