@@ -55,10 +55,9 @@ def search(
     timings: dict[str, float] = {}
     dense: list[tuple[int, float]] = []
     lexical: list[tuple[int, float]] = []
-    if mode in ("dense", "hybrid") or query_vector is None:
+    if query_vector is None:  # lexical mode embeds too: the answerer scores sentences with it
         t = time.perf_counter()
-        if query_vector is None:
-            query_vector = embedder.embed_query(query)
+        query_vector = embedder.embed_query(query)
         timings["embed"] = (time.perf_counter() - t) * 1000
     t = time.perf_counter()
     if mode in ("dense", "hybrid"):
@@ -71,9 +70,9 @@ def search(
     dense_score = dict(dense)
     lexical_score = dict(lexical)
     if mode == "dense":
-        fused = {cid: s for cid, s in dense}
+        fused = dense_score
     elif mode == "lexical":
-        fused = {cid: s for cid, s in lexical}
+        fused = lexical_score
     else:
         fused = rrf([[cid for cid, _ in dense], [cid for cid, _ in lexical]], k=rrf_k)
     ranked = sorted(fused, key=lambda cid: -fused[cid])

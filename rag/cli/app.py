@@ -36,7 +36,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # no hard wrapping: messages stay greppable
 out = Console(soft_wrap=True)
 
 IndexDir = Annotated[
