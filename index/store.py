@@ -205,7 +205,14 @@ class Database:
 
     def lexical(self, match: str, k: int, filters: Filters | None = None) -> list[tuple[int, float]]:
         """Top-k (chunk id, BM25 score, higher is better) for an FTS5 MATCH expression."""
-        where, params = (filters or Filters()).where()
+        if not filters:  # the join costs as much as the ranking: only pay for it when filtering
+            sql = (
+                "SELECT rowid, -bm25(chunks_fts, 1.0, 0.5) FROM chunks_fts WHERE chunks_fts MATCH ? "
+                "ORDER BY bm25(chunks_fts, 1.0, 0.5) LIMIT ?"
+            )
+            rows = self.conn.execute(sql, [match, k]).fetchall()
+            return [(int(r[0]), float(r[1])) for r in rows]
+        where, params = filters.where()
         sql = (
             "SELECT f.rowid, -bm25(chunks_fts, 1.0, 0.5) AS score FROM chunks_fts f "
             "JOIN chunks c ON c.id = f.rowid JOIN articles a ON a.id = c.article_id "

@@ -90,7 +90,11 @@ def ask(
         return abstention("no_passages", timings, question)
     t = time.perf_counter()
     pool = candidates(found.passages)
-    weights = idf_weights(question, reader.db.doc_freq, reader.manifest.chunks)
+    def doc_freq(ws: list[str]) -> dict[str, int]:  # search counted most of them already
+        missing = [w for w in ws if w not in found.doc_freq]
+        return {**found.doc_freq, **reader.db.doc_freq(missing)}
+
+    weights = idf_weights(question, doc_freq, reader.manifest.chunks)
     vector = found.query_vector
     if focus:
         # the user's own words decide what the answer must cover; borrowed ones only when it has none

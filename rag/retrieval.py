@@ -17,6 +17,9 @@ from rag.types import Passage
 
 Mode = Literal["dense", "lexical", "hybrid"]
 CANDIDATES = 50  # per ranker, before fusion and the per-article cap
+MAX_TERMS = 32
+COMMON = 0.1  # share of chunks above which a query word is left out of lexical search (see below)
+MIN_RARE = 2
 
 
 @dataclass
@@ -24,18 +27,29 @@ class SearchResult:
     passages: list[Passage]
     query_vector: np.ndarray | None  # reused by the answerer to score sentences
     timings: dict[str, float] = field(default_factory=dict)  # ms: embed, search
+    doc_freq: dict[str, int] = field(default_factory=dict)  # query word -> chunks holding it
 
 
-def fts_query(text: str) -> str | None:
-    """An FTS5 MATCH expression OR-ing the question's words, each quoted so that no user input is syntax.
+def query_words(text: str) -> list[str]:
+    """The words of a question that lexical search looks for: no stopwords (unless that leaves none)."""
+    found = [w for w in words(text) if w not in STOPWORDS] or words(text)
+    return list(dict.fromkeys(w.replace('"', "") for w in found if w))[:MAX_TERMS]
+
+
+def fts_query(terms: list[str]) -> str | None:
+    """An FTS5 MATCH expression OR-ing the terms, each quoted so that no user input is syntax.
 
     Quotes, AND/OR/NOT/NEAR, `*`, `-`, `:` and parentheses in a question are just text here.
     """
-    terms = [w for w in words(text) if w not in STOPWORDS]
-    if not terms:
-        terms = words(text)
-    terms = list(dict.fromkeys(t.replace('"', "") for t in terms if t))[:32]
     return " OR ".join(f'"{t}"' for t in terms) or None
+
+
+def selective_terms(terms: list[str], doc_freq: dict[str, int], n_chunks: int) -> list[str]:
+    """Drop words no chunk contains, and words in over COMMON of the chunks while rarer ones remain:
+    their BM25 weight is near zero, but ranking every chunk that holds them is most of the cost."""
+    present = [t for t in terms if doc_freq.get(t, 0) > 0]
+    rare = [t for t in present if doc_freq[t] <= COMMON * n_chunks]
+    return rare if len(rare) >= MIN_RARE else present
 
 
 def search(
@@ -63,8 +77,10 @@ def search(
     if mode in ("dense", "hybrid"):
         allowed = np.array(reader.db.chunk_ids_matching(filters), dtype=np.int64) if filters else None
         dense = reader.vectors.search(query_vector, CANDIDATES, allowed)
+    terms = query_words(query)
+    doc_freq = reader.db.doc_freq(terms)
     if mode in ("lexical", "hybrid"):
-        match = fts_query(query)
+        match = fts_query(selective_terms(terms, doc_freq, reader.manifest.chunks))
         if match:
             lexical = reader.db.lexical(match, CANDIDATES, filters)
     dense_score = dict(dense)
@@ -113,4 +129,4 @@ def search(
             )
         )
     timings["search"] = (time.perf_counter() - t) * 1000
-    return SearchResult(passages, query_vector, timings)
+    return SearchResult(passages, query_vector, timings, doc_freq)

@@ -12,7 +12,7 @@ from index.embedding import FakeEmbedder
 from index.reader import IndexReader
 from index.store import Filters
 from rag.fusion import rrf
-from rag.retrieval import fts_query, search
+from rag.retrieval import fts_query, query_words, search, selective_terms
 
 
 def test_rrf_adds_reciprocal_ranks() -> None:
@@ -43,10 +43,18 @@ def test_rrf_weights_scale_each_ranking() -> None:
     ],
 )
 def test_fts_query_quotes_every_term(question: str) -> None:
-    match = fts_query(question)
+    match = fts_query(query_words(question))
     if match is not None:
         for part in match.split(" OR "):
             assert part.startswith('"') and part.endswith('"') and '"' not in part[1:-1]
+
+
+def test_selective_terms_drop_unseen_and_very_common_words() -> None:
+    df = {"the": 900, "said": 400, "ferry": 12, "kraken": 0, "strike": 30}
+    assert selective_terms(["said", "ferry", "kraken", "strike"], df, 1000) == ["ferry", "strike"]
+    # with fewer than two selective words left, the common ones stay: something must be searched
+    assert selective_terms(["the", "said", "ferry"], df, 1000) == ["the", "said", "ferry"]
+    assert selective_terms(["kraken"], df, 1000) == []
 
 
 @pytest.fixture
