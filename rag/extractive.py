@@ -22,7 +22,7 @@ from rag.text import content_terms, words
 from rag.types import Citation, Passage
 
 MAX_PASSAGES = 6  # passages whose sentences are considered
-SHORTLIST = 8  # sentences embedded per question (the cost of a query is mostly these)
+SHORTLIST = 4  # sentences embedded per question (the cost of an answer is mostly these)
 SCORED_WORDS = 48  # a sentence is embedded for scoring by its first words only: cost grows with length
 W_SEM, W_LEX, W_PRIOR = 0.6, 0.3, 0.1
 REASON_BONUS = 0.05  # a "why" question's sentence that gives a reason
@@ -146,8 +146,10 @@ def score_sentences(
     # the passage's own similarity to the question stands in for the sentence's until it is embedded
     dense = {s.passage.chunk_id: s.passage.dense or 0.0 for s in sentences}
     top = max(dense.values(), default=0.0) or 1.0
+    # and a sentence with the wanted kind of answer (a reason for "why") gets ahead
     shortlist = sorted(
-        sentences, key=lambda s: -(s.lex + 0.5 * s.prior + 0.5 * dense[s.passage.chunk_id] / top)
+        sentences,
+        key=lambda s: -(s.lex + 0.5 * s.prior + 0.5 * dense[s.passage.chunk_id] / top + 5 * s.bonus),
     )[:SHORTLIST]
     if shortlist:
         vecs = cache.get(embedder, generation, shortlist)
