@@ -32,7 +32,7 @@ class AskOptions:
     per_article: int = 2
     rrf_k: int = 60
     max_sentences: int = 3
-    abstain_threshold: float = 0.39  # see Settings
+    abstain_threshold: float = 0.37  # see Settings
     filters: Filters = field(default_factory=Filters)
 
 
@@ -90,6 +90,7 @@ def ask(
         return abstention("no_passages", timings, question)
     t = time.perf_counter()
     pool = candidates(found.passages)
+
     def doc_freq(ws: list[str]) -> dict[str, int]:  # search counted most of them already
         missing = [w for w in ws if w not in found.doc_freq]
         return {**found.doc_freq, **reader.db.doc_freq(missing)}

@@ -31,7 +31,7 @@ class Settings(BaseSettings):
 
     # answering
     max_sentences: int = Field(3, ge=1, le=10)
-    abstain_threshold: float = Field(0.39, ge=0.0, le=1.0)  # bench/calibrate_abstention.py; README
+    abstain_threshold: float = Field(0.37, ge=0.0, le=1.0)  # bench/calibrate_abstention.py; README
 
     # server
     host: str = "127.0.0.1"
