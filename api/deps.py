@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import threading
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -57,13 +58,30 @@ def configured_key(settings: Settings) -> str | None:
     return key or None
 
 
+def _cross_site(request: Request) -> bool:
+    """A browser request sent by a page of another site (which a bare POST can be, without a preflight)."""
+    if request.headers.get("sec-fetch-site", "") in ("cross-site", "same-site"):
+        return True
+    origin = request.headers.get("origin")
+    return origin is not None and urlsplit(origin).netloc != request.headers.get("host", "")
+
+
 def require_write_key(
+    request: Request,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
-    """401 unless `Authorization: Bearer <RAG_API_KEY>` (only when a key is configured)."""
+    """401 unless `Authorization: Bearer <RAG_API_KEY>` (only when a key is configured).
+
+    Without a key (loopback only), writes from another site's page are refused with 403: otherwise
+    any web page the user visits could rebuild or change the index through the browser.
+    """
     key = configured_key(settings)
     if key is None:
+        if _cross_site(request):
+            raise HTTPException(
+                403, {"code": "cross_site", "message": "write requests from another site's page are refused"}
+            )
         return
     given = credentials.credentials if credentials is not None else ""
     if not hmac.compare_digest(given.encode(), key.encode()):

@@ -12,20 +12,13 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import AssistantDep, SettingsDep, WriteAuth, WriteLockDep
 from api.schemas import ArticleOut, ArticlesIn, IngestOut, SearchOut, SearchRequest, check_question
-from index.chunking import ChunkingParams
 from index.errors import ArticleNotFound
 from index.ingest import add_articles, remove
 from index.readers import articles_from_records
 from rag.service import Assistant
-from rag.settings import Settings
 
 router = APIRouter(tags=["articles"])
 T = TypeVar("T")
-
-
-def chunking(settings: Settings) -> ChunkingParams:
-    """For a new index; an existing one keeps the chunking it was built with."""
-    return ChunkingParams(target_tokens=settings.chunk_tokens, overlap_sentences=settings.chunk_overlap)
 
 
 def _serialised(lock: threading.Lock, write: Callable[[], T]) -> T:
@@ -61,7 +54,7 @@ def upsert_articles(
     records = [a.model_dump() for a in (body if isinstance(body, list) else [body])]
     articles = articles_from_records(records, "body")
     report = _serialised(
-        lock, lambda: add_articles(settings.index_dir, articles, assistant.embedder, chunking(settings))
+        lock, lambda: add_articles(settings.index_dir, articles, assistant.embedder, settings.chunking())
     )
     return {**report.to_dict(), "ids": [a.id for a in articles]}
 

@@ -8,7 +8,6 @@ from fastapi import APIRouter, HTTPException, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import AssistantDep, JobsDep, MetricsDep, SettingsDep, WriteAuth
-from api.routes_articles import chunking
 from api.schemas import IndexOut, JobOut
 from index.errors import IndexNotFound, RagError
 from index.ingest import build
@@ -44,7 +43,7 @@ def rebuild(assistant: AssistantDep, settings: SettingsDep, jobs: JobsDep, respo
     _ensure_unlocked(settings)
 
     def work(progress: Progress) -> Any:
-        return build(settings.index_dir, [source], assistant.embedder, chunking(settings), progress)
+        return build(settings.index_dir, [source], assistant.embedder, settings.chunking(), progress)
 
     job = jobs.start(work)
     response.headers["Location"] = "/index"

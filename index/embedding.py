@@ -45,11 +45,8 @@ def document_text(title: str, chunk_text: str) -> str:
 
     The title names the subject that a later chunk of the article often only implies ("the caravan",
     "he"), so dense retrieval can match a question naming it; it is short, so it costs little of the
-    model's 256-piece window. Titles longer than ~TITLE_BUDGET word pieces are cut at a word.
+    model's 256-piece window. The caller clips it to TITLE_BUDGET word pieces (`writer.clip_title`).
     """
-    words = title.split()
-    if len(words) > TITLE_BUDGET // 2:
-        title = " ".join(words[: TITLE_BUDGET // 2])
     return f"{title}\n{chunk_text}" if title else chunk_text
 
 

@@ -53,6 +53,20 @@ class IngestReport:
 
 
 def _report(stats: WriteStats, writer: IndexWriter, failed: list[ReadFailure], t0: float) -> IngestReport:
+    """Publish the writer's generation — or, when nothing changed, none — and report."""
+    if not writer.changed and current_name(writer.index_dir) is not None:
+        writer.abort()
+        folder = current_path(writer.index_dir)
+        manifest = read_manifest(folder, verify=False) if folder else None
+        return IngestReport(
+            unchanged=len(stats.unchanged),
+            failed=failed,
+            missing=stats.missing,
+            generation=manifest.generation if manifest else None,
+            articles=manifest.articles if manifest else 0,
+            chunks=manifest.chunks if manifest else 0,
+            seconds=time.perf_counter() - t0,
+        )
     manifest = writer.commit()
     return IngestReport(
         added=len(stats.added),
@@ -151,15 +165,4 @@ def remove(index_dir: Path, ids: Sequence[str], embedder: Embedder) -> IngestRep
     except BaseException:
         writer.abort()
         raise
-    if not stats.removed:  # nothing changes: publish no new generation
-        writer.abort()
-        folder = current_path(index_dir)
-        manifest = read_manifest(folder, verify=False) if folder else None
-        return IngestReport(
-            missing=stats.missing,
-            generation=manifest.generation if manifest else None,
-            articles=manifest.articles if manifest else 0,
-            chunks=manifest.chunks if manifest else 0,
-            seconds=time.perf_counter() - t0,
-        )
     return _report(stats, writer, [], t0)

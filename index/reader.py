@@ -8,7 +8,7 @@ from pathlib import Path
 
 from index import generations as gens
 from index.embedding import Embedder
-from index.errors import IndexNotFound
+from index.errors import IndexNotFound, RagError
 from index.manifest import Manifest, check_model, read_manifest
 from index.store import DATABASE, Database
 from index.vectors import FaissStore
@@ -59,21 +59,34 @@ class LiveIndex:
         self.index_dir = index_dir
         self.embedder = embedder
         self._reader: IndexReader | None = None
+        self._failed: str | None = None  # a generation that would not open; retried when CURRENT moves
         self._lock = threading.Lock()
 
     def get(self) -> IndexReader:
         name = gens.current_name(self.index_dir)
         reader = self._reader
-        if reader is not None and reader.generation == name:
+        if reader is not None and (reader.generation == name or name == self._failed):
             return reader
-        with self._lock:
-            if self._reader is None or self._reader.generation != gens.current_name(self.index_dir):
+        if reader is not None and not self._lock.acquire(blocking=False):
+            return reader  # another thread is opening the new generation: keep serving the old one
+        if reader is None:
+            self._lock.acquire()
+        try:
+            current = self._reader
+            if current is not None and current.generation == gens.current_name(self.index_dir):
+                return current
+            try:
                 new = IndexReader.open(self.index_dir, self.embedder)
-                log.info("serving index generation %s (%d chunks)", new.generation, new.manifest.chunks)
-                # the old reader is not closed: queries in flight may still hold it; GC closes it
-                self._reader = new
-            return self._reader
-
-    def peek(self) -> IndexReader | None:
-        """The reader in use, without opening one (None before the first successful open)."""
-        return self._reader
+            except RagError as e:
+                if current is None:
+                    raise
+                # e.g. rebuilt with another model: keep answering from the generation that works
+                self._failed = name
+                log.error("cannot switch to generation %s, still serving %s: %s", name, current.generation, e)
+                return current
+            log.info("serving index generation %s (%d chunks)", new.generation, new.manifest.chunks)
+            # the old reader is not closed: queries in flight may still hold it; GC closes it
+            self._reader, self._failed = new, None
+            return new
+        finally:
+            self._lock.release()

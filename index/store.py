@@ -12,6 +12,7 @@ from index.types import Article, Chunk
 DATABASE = "index.sqlite"
 
 SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY,
     title TEXT NOT NULL,
@@ -129,8 +130,16 @@ class Database:
         )
 
     def next_chunk_id(self) -> int:
+        """Chunk ids are never reused, even after the newest chunks were removed: a client holding one
+        must not find other text under it later."""
         row = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM chunks").fetchone()
-        return int(row[0])
+        kept = self.conn.execute("SELECT value FROM meta WHERE key = 'next_chunk_id'").fetchone()
+        return max(int(row[0]), int(kept[0]) if kept else 1)
+
+    def set_next_chunk_id(self, value: int) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('next_chunk_id', ?)", (str(value),)
+        )
 
     def put_chunks(self, chunks: Sequence[Chunk], title: str) -> None:
         self.conn.executemany(

@@ -54,6 +54,7 @@ class IndexWriter:
     def __init__(self, index_dir: Path, embedder: Embedder, params: ChunkingParams, *, fresh: bool) -> None:
         self.index_dir = index_dir
         self.embedder = embedder
+        self.fingerprint = embedder.fingerprint()
         self._lock = WriterLock(index_dir)
         self._lock.acquire()
         try:
@@ -61,7 +62,7 @@ class IndexWriter:
             current = gens.current_path(index_dir)
             if not fresh and current is not None:
                 manifest = read_manifest(current)
-                check_model(manifest, embedder.name, embedder.dim, embedder.fingerprint())
+                check_model(manifest, embedder.name, embedder.dim, self.fingerprint)
                 params = ChunkingParams(**manifest.chunking)  # an index keeps the chunking it was built with
             self.params = params
             self.name = gens.next_name(index_dir)
@@ -78,6 +79,7 @@ class IndexWriter:
         max_tokens = min(params.max_tokens, embedder.max_tokens - TITLE_BUDGET - 1)
         self.chunker = Chunker(replace(params, max_tokens=max_tokens), measure=embedder.count_tokens)
         self.stats = WriteStats()
+        self._stale: list[int] = []  # chunk ids whose vectors go, in one pass (each removal copies the index)
         self._next_id = self.db.next_chunk_id()
         self.db.begin()
 
@@ -96,7 +98,7 @@ class IndexWriter:
                 self.stats.unchanged.append(article.id)
                 continue
             if old is not None:
-                self.vectors.remove(self.db.delete_article(article.id))
+                self._stale += self.db.delete_article(article.id)
                 self.stats.updated.append(article.id)
             else:
                 self.stats.added.append(article.id)
@@ -128,7 +130,7 @@ class IndexWriter:
         known = self.db.content_hashes()
         for article_id in ids:
             if article_id in known:
-                self.vectors.remove(self.db.delete_article(article_id))
+                self._stale += self.db.delete_article(article_id)
                 self.stats.removed.append(article_id)
             else:
                 self.stats.missing.append(article_id)
@@ -138,6 +140,8 @@ class IndexWriter:
     def commit(self) -> Manifest:
         """Verify the staging generation, write its manifest, fsync, and switch CURRENT to it."""
         try:
+            self.vectors.remove(self._stale)
+            self.db.set_next_chunk_id(self._next_id)
             self.db.commit()
             articles, chunks = self.db.counts()
             if chunks != len(self.vectors):
@@ -150,7 +154,7 @@ class IndexWriter:
                 checksums[name] = sha256_file(self.staging / name)
             manifest = Manifest(
                 generation=self.name,
-                model=ModelInfo(self.embedder.name, self.embedder.dim, self.embedder.fingerprint()),
+                model=ModelInfo(self.embedder.name, self.embedder.dim, self.fingerprint),
                 chunking=self.params.as_dict(),
                 articles=articles,
                 chunks=chunks,
@@ -165,6 +169,10 @@ class IndexWriter:
             return manifest
         finally:
             self._lock.release()
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.stats.added or self.stats.updated or self.stats.removed)
 
     def abort(self) -> None:
         try:

@@ -110,7 +110,6 @@ def ask(
         vector,
         pool,
         embedder,
-        reader.generation,
         cache if cache is not None else SentenceVectors(),
     )
     extract = select(scored, focus or question, o.max_sentences, pool)

@@ -54,23 +54,23 @@ class Extract:
 
 
 class SentenceVectors:
-    """An LRU cache of sentence embeddings keyed by (generation, article, span): repeated questions
-    about the same articles skip the model."""
+    """An LRU cache of sentence embeddings keyed by the text embedded: repeated questions about the
+    same articles skip the model, and an index update keeps every unchanged sentence cached."""
 
     def __init__(self, size: int = 8192) -> None:
         self.size = size
-        self._cache: OrderedDict[tuple[str, str, int, int], np.ndarray] = OrderedDict()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()  # the server answers in a thread pool
 
-    def get(self, embedder: Embedder, generation: str, sentences: Sequence[Sentence]) -> np.ndarray:
-        keys = [(generation, s.passage.article_id, s.start, s.end) for s in sentences]
+    def get(self, embedder: Embedder, sentences: Sequence[Sentence]) -> np.ndarray:
+        keys = [_head(s.text) for s in sentences]
         with self._lock:
             found = {k: self._cache[k] for k in keys if k in self._cache}
             for k in found:
                 self._cache.move_to_end(k)
         missing = [i for i, k in enumerate(keys) if k not in found]
         if missing:  # embedded outside the lock: other questions need not wait for this one
-            vecs = embedder.embed_documents([_head(sentences[i].text) for i in missing])
+            vecs = embedder.embed_documents([keys[i] for i in missing])
             for i, vec in zip(missing, vecs, strict=True):
                 found[keys[i]] = vec
             with self._lock:
@@ -131,7 +131,6 @@ def score_sentences(
     query_vector: np.ndarray,
     sentences: list[Sentence],
     embedder: Embedder,
-    generation: str,
     cache: SentenceVectors,
 ) -> list[Sentence]:
     """Score candidates; returns the shortlist, best first."""
@@ -152,7 +151,7 @@ def score_sentences(
         key=lambda s: -(s.lex + 0.5 * s.prior + 0.5 * dense[s.passage.chunk_id] / top + 5 * s.bonus),
     )[:SHORTLIST]
     if shortlist:
-        vecs = cache.get(embedder, generation, shortlist)
+        vecs = cache.get(embedder, shortlist)
         sims = vecs @ query_vector.astype(np.float32)
         for s, sim in zip(shortlist, sims, strict=True):
             s.sem = max(0.0, float(sim))

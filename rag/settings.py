@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from index.chunking import ChunkingParams
+
 Mode = Literal["dense", "lexical", "hybrid"]
 
 
@@ -41,6 +43,10 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(2000, ge=10)
     max_concurrency: int = Field(16, ge=1)
     log_level: str = "info"
+
+    def chunking(self) -> ChunkingParams:
+        """Chunking for a new index (an existing index keeps the chunking it was built with)."""
+        return ChunkingParams(target_tokens=self.chunk_tokens, overlap_sentences=self.chunk_overlap)
 
 
 @lru_cache

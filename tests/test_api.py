@@ -235,6 +235,15 @@ def test_write_endpoints_need_the_key_and_reads_stay_open(keyed: TestClient) -> 
     assert keyed.get("/articles/caravan").status_code == 200
 
 
+def test_without_a_key_writes_from_another_site_are_refused(client: TestClient) -> None:
+    for headers in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"}):
+        r = client.post("/index/rebuild", headers=headers)
+        assert r.status_code == 403 and r.json()["error"]["code"] == "cross_site", headers
+        assert client.post("/articles", json=ARTICLES[0], headers=headers).status_code == 403
+    same = {"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"}
+    assert client.post("/articles", json=ARTICLES[0], headers=same).status_code == 200
+
+
 # -- limits -----------------------------------------------------------------------------------------
 def test_bodies_over_the_limit_are_413_declared_or_streamed(client: TestClient) -> None:
     big = json.dumps({"messages": [{"role": "user", "content": "x" * (2 << 20)}]}).encode()

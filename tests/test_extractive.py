@@ -39,9 +39,7 @@ def scored_for(question: str, passages: list[Passage]):  # type: ignore[no-untyp
     emb = FakeEmbedder()
     pool = candidates(passages)
     weights = idf_weights(question, lambda ws: {w: 1 for w in ws}, 10)
-    return pool, score_sentences(
-        question, weights, emb.embed_query(question), pool, emb, "g1", SentenceVectors()
-    )
+    return pool, score_sentences(question, weights, emb.embed_query(question), pool, emb, SentenceVectors())
 
 
 def test_candidates_carry_article_offsets_and_skip_short_headings() -> None:
@@ -111,7 +109,7 @@ def test_sentence_vectors_are_cached_per_span() -> None:
     emb = FakeEmbedder()
     pool = candidates([passage(0, len(ARTICLE))])
     cache = SentenceVectors()
-    first = cache.get(emb, "g", pool)
+    first = cache.get(emb, pool)
     calls = emb.calls
-    again = cache.get(emb, "g", pool)
+    again = cache.get(emb, pool)
     assert emb.calls == calls and np.array_equal(first, again)

@@ -64,6 +64,33 @@ def test_readding_unchanged_articles_embeds_nothing(tmp_path: Path, corpus: Path
     assert (report.unchanged, report.added, report.updated, report.chunks_embedded) == (5, 0, 0, 0)
 
 
+def test_an_add_that_changes_nothing_publishes_no_generation(tmp_path: Path, corpus: Path) -> None:
+    emb = FakeEmbedder()
+    ingest.build(tmp_path / "idx", [corpus], emb)
+    report = ingest.add(tmp_path / "idx", [corpus], emb)
+    assert (report.generation, report.articles) == ("gen-000001", 5)
+    assert IndexReader.open(tmp_path / "idx").generation == "gen-000001"
+
+
+def test_chunk_ids_are_not_reused_after_removing_the_newest(tmp_path: Path, corpus: Path) -> None:
+    emb = FakeEmbedder()
+    ingest.build(tmp_path / "idx", [corpus], emb)
+    last = max(c.id for c in IndexReader.open(tmp_path / "idx").db.chunks_of("a4"))
+    ingest.remove(tmp_path / "idx", ["a4"], emb)
+    ingest.add(tmp_path / "idx", [write_jsonl(tmp_path / "new.jsonl", [article(8)])], emb)
+    assert min(c.id for c in IndexReader.open(tmp_path / "idx").db.chunks_of("a8")) > last
+
+
+def test_live_index_keeps_serving_when_a_new_generation_will_not_open(tmp_path: Path, corpus: Path) -> None:
+    ingest.build(tmp_path / "idx", [corpus], FakeEmbedder())
+    live = LiveIndex(tmp_path / "idx", FakeEmbedder())
+    first = live.get()
+    ingest.build(tmp_path / "idx", [corpus], FakeEmbedder(dim=32))  # rebuilt with another model
+    assert live.get() is first  # logged, not raised: queries keep their answers
+    with pytest.raises(ModelMismatch):
+        LiveIndex(tmp_path / "idx", FakeEmbedder()).get()  # a fresh server has nothing to fall back on
+
+
 def test_editing_one_article_reembeds_only_its_chunks(tmp_path: Path, corpus: Path) -> None:
     emb = FakeEmbedder()
     ingest.build(tmp_path / "idx", [corpus], emb)

@@ -36,7 +36,7 @@ from rag.evaluation.dataset import load_questions
 from rag.evaluation.gates import BadBound, failures, parse_bounds
 from rag.evaluation.metrics import METRICS
 from rag.evaluation.report import DESCRIPTIONS, fmt, fmt_delta, load_summary, summarize, write_reports
-from rag.evaluation.runner import IndexSource, ProgressFn, chunking_params, prepare_index, run_eval
+from rag.evaluation.runner import IndexSource, ProgressFn, prepare_index, run_eval
 
 Questions = Annotated[Path, typer.Argument(help="questions.jsonl (format: ../shared/eval/README.md)")]
 Articles = Annotated[
@@ -145,7 +145,7 @@ def eval_cmd(
     settings = settings_with(index_dir, model, mode=mode, k=k)
     embedder = embedder_for(settings)
     source = IndexSource(index_dir=index_dir, articles=articles, cache_root=cache_dir)
-    cached = lookup(articles, embedder, chunking_params(settings), cache_dir) if articles else None
+    cached = lookup(articles, embedder, settings.chunking(), cache_dir) if articles else None
     with progress_bar("embedding articles", quiet=articles is None or cached is not None) as build_progress:
         used_dir, index_info = prepare_index(source, settings, embedder, build_progress)
     if articles is not None:

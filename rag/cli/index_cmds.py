@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from index import ingest
-from index.chunking import ChunkingParams
 from index.errors import ArticleNotFound
 from index.ingest import IngestReport
 from index.reader import IndexReader
@@ -49,10 +48,9 @@ def _finish(report: IngestReport, as_json: bool) -> None:
 def build(paths: Paths, index_dir: IndexDir = None, model: Model = None, as_json: JsonOut = False) -> None:
     """Rebuild the index from scratch into a new generation, switched to only when complete."""
     s = settings_with(index_dir, model)
-    params = ChunkingParams(target_tokens=s.chunk_tokens, overlap_sentences=s.chunk_overlap)
     embedder = embedder_for(s)
     with progress_bar("embedding") as progress:
-        report = ingest.build(s.index_dir, paths, embedder, params, progress)
+        report = ingest.build(s.index_dir, paths, embedder, s.chunking(), progress)
     _finish(report, as_json)
 
 
@@ -60,10 +58,9 @@ def build(paths: Paths, index_dir: IndexDir = None, model: Model = None, as_json
 def add(paths: Paths, index_dir: IndexDir = None, model: Model = None, as_json: JsonOut = False) -> None:
     """Add or update articles by id; only new or changed articles are embedded."""
     s = settings_with(index_dir, model)
-    params = ChunkingParams(target_tokens=s.chunk_tokens, overlap_sentences=s.chunk_overlap)
     embedder = embedder_for(s)
     with progress_bar("embedding") as progress:
-        report = ingest.add(s.index_dir, paths, embedder, params, progress)
+        report = ingest.add(s.index_dir, paths, embedder, s.chunking(), progress)
     _finish(report, as_json)
 
 

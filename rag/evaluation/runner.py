@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from index.chunking import ChunkingParams
 from index.embedding import Embedder
 from index.reader import IndexReader
 from rag.evaluation.cache import DEFAULT_ROOT, cached_index
@@ -46,11 +45,6 @@ class EvalRun:
     started: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 
-def chunking_params(settings: Settings) -> ChunkingParams:
-    """The chunking a full `rag build` would use with these settings."""
-    return ChunkingParams(target_tokens=settings.chunk_tokens, overlap_sentences=settings.chunk_overlap)
-
-
 def prepare_index(
     source: IndexSource, settings: Settings, embedder: Embedder, progress: ProgressFn | None = None
 ) -> tuple[Path, dict[str, Any]]:
@@ -58,7 +52,7 @@ def prepare_index(
     if source.articles is None:
         index_dir = source.index_dir or settings.index_dir
         return index_dir, {"dir": str(index_dir), "articles": None, "cached": None, "chunks_embedded": 0}
-    built = cached_index(source.articles, embedder, chunking_params(settings), source.cache_root, progress)
+    built = cached_index(source.articles, embedder, settings.chunking(), source.cache_root, progress)
     return built.index_dir, {
         "dir": str(built.index_dir),
         "articles": str(source.articles),
