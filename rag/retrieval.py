@@ -62,23 +62,28 @@ def search(
     filters: Filters | None = None,
     per_article: int = 2,
     rrf_k: int = 60,
-    query_vector: np.ndarray | None = None,
+    for_answer: bool = True,
 ) -> SearchResult:
-    """The one retrieval function every path (CLI, API, eval) uses."""
+    """The one retrieval function every path (CLI, API, eval) uses.
+
+    `for_answer` also gathers what the answerer needs besides the passages (the query vector, the
+    query words' document frequencies); a plain search leaves out what its mode does not use.
+    """
     filters = filters or Filters()
     timings: dict[str, float] = {}
     dense: list[tuple[int, float]] = []
     lexical: list[tuple[int, float]] = []
-    if query_vector is None:  # lexical mode embeds too: the answerer scores sentences with it
+    query_vector = None
+    if for_answer or mode != "lexical":
         t = time.perf_counter()
         query_vector = embedder.embed_query(query)
         timings["embed"] = (time.perf_counter() - t) * 1000
     t = time.perf_counter()
-    if mode in ("dense", "hybrid"):
+    if query_vector is not None and mode in ("dense", "hybrid"):
         allowed = np.array(reader.db.chunk_ids_matching(filters), dtype=np.int64) if filters else None
         dense = reader.vectors.search(query_vector, CANDIDATES, allowed)
     terms = query_words(query)
-    doc_freq = reader.db.doc_freq(terms)
+    doc_freq = reader.db.doc_freq(terms) if for_answer or mode != "dense" else {}
     if mode in ("lexical", "hybrid"):
         match = fts_query(selective_terms(terms, doc_freq, reader.manifest.chunks))
         if match:

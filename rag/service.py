@@ -67,4 +67,5 @@ class Assistant:
             filters=filters,
             per_article=per_article or s.per_article,
             rrf_k=s.rrf_k,
+            for_answer=False,
         )

@@ -72,3 +72,18 @@ def real_embedder() -> Any:
     from index.embedding import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()
+
+
+# -- the HTTP API over a small fake-model index (tests/test_api*.py) ----------------------------------
+@pytest.fixture
+def settings(tmp_path: Path) -> Any:
+    from api_support import make_settings
+
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+def client(settings: Any) -> Iterator[Any]:
+    from api_support import served
+
+    yield from served(settings)

@@ -5,26 +5,15 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from api_support import ARTICLES, UNRELATED, WHY, make_settings, served, sse_events, user
+from api_support import ARTICLES, UNRELATED, WHY, served, sse_events, user
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from api import create_app
 from rag.settings import Settings
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return make_settings(tmp_path)
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    yield from served(settings)
 
 
 @pytest.fixture

@@ -23,16 +23,6 @@ from rag.cli.app import app as cli_app
 from rag.settings import Settings, get_settings
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return make_settings(tmp_path)
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    yield from served(settings)
-
-
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     """(sample name, sorted labels) -> value of a Prometheus text exposition."""
     return {

@@ -88,6 +88,14 @@ def test_per_article_cap_keeps_other_articles_in_view(index_dir: Path, mode: str
             assert found_by == {"dense": mode == "dense", "lexical": mode == "lexical"}
 
 
+def test_a_plain_lexical_search_embeds_nothing(index_dir: Path) -> None:
+    emb = FakeEmbedder()
+    plain = search(IndexReader.open(index_dir), emb, "ferry strike", mode="lexical", for_answer=False)
+    assert plain.passages and plain.query_vector is None and "embed" not in plain.timings
+    answering = search(IndexReader.open(index_dir), emb, "ferry strike", mode="lexical")
+    assert answering.query_vector is not None and answering.doc_freq
+
+
 def test_filters_really_filter(index_dir: Path) -> None:
     reader = IndexReader.open(index_dir)
     emb = FakeEmbedder()
