@@ -27,6 +27,7 @@ from index.errors import (
     ModelMismatch,
     RagError,
 )
+from rag.generation.llm import GeneratorNotConfigured
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +39,13 @@ RAG_STATUS: dict[type[RagError], int] = {
     IndexNotFound: 503,
     IndexCorrupt: 503,
     ModelMismatch: 503,
+    GeneratorNotConfigured: 400,
 }
 HINTS: dict[type[RagError], str] = {
     IndexNotFound: "run `rag build PATH` (or POST /index/rebuild) to create the index",
     ModelMismatch: "rebuild the index with the configured model, or set RAG_MODEL to the index's model",
     IndexCorrupt: "rebuild the index with `rag build PATH`",
+    GeneratorNotConfigured: "set RAG_LLM_BASE_URL and RAG_LLM_MODEL, or ask the extractive generator",
     IndexLocked: "another writer holds the index; retry when it finishes",
 }
 CODES = {

@@ -38,8 +38,16 @@ class Metrics:
             "newsrag_abstentions", "Answers that abstained, by reason", ["reason"], registry=r
         )
 
+        self.generator_fallbacks = Counter(
+            "newsrag_generator_fallbacks",
+            "Answers given extractively because the LLM failed, timed out or sent garbage",
+            registry=r,
+        )
+
     def observe_answer(self, answer: Answer) -> None:
         self.answers.inc()
+        if answer.reason == "generator_unavailable":
+            self.generator_fallbacks.inc()
         if answer.abstained:
             self.abstentions.labels(reason=answer.reason or "unknown").inc()
 

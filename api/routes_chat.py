@@ -2,9 +2,13 @@
 
 SSE contract (`stream: true`), in this order:
   event `passages`   data: [Passage, …]                  the retrieved passages
-  event `delta`      data: {"text": "…"}                  one or more; their texts concatenate to Answer.text
+  event `delta`      data: {"text": "…"}                  zero or more, as the answer is produced (an
+                                                          LLM's tokens arrive live, markers checked)
+  event `replace`    data: {"text": "…"}                  only when the final text differs from the
+                                                          deltas (an LLM failed midway and the extractive
+                                                          answer replaced it; verification dropped a sentence)
   event `citations`  data: [Citation, …]                  the evidence of the [n] markers
-  event `done`       data: Answer without `passages`      the complete answer
+  event `done`       data: Answer without `passages`      the complete answer (authoritative)
 If the stream fails midway, one `error` event (data: {"code", "message"}) replaces the rest. Failures
 before the first event (no index, bad input) are ordinary HTTP errors, never a 200 stream.
 """
@@ -19,11 +23,12 @@ from typing import Any
 
 from fastapi import APIRouter
 from sse_starlette import EventSourceResponse, ServerSentEvent
-from starlette.concurrency import run_in_threadpool
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from api.deps import AssistantDep, MetricsDep, SettingsDep
 from api.schemas import AnswerOut, ChatRequest, check_question, user_texts
 from index.errors import RagError
+from rag.generation.base import Delta, Event
 from rag.types import Answer
 
 log = logging.getLogger(__name__)
@@ -47,12 +52,27 @@ def event(name: str, data: Any) -> ServerSentEvent:
     return ServerSentEvent(event=name, data=json.dumps(data, ensure_ascii=False), sep="\n")
 
 
-def answer_events(answer: Answer) -> Iterator[ServerSentEvent]:
-    yield event("passages", [p.to_dict() for p in answer.passages])
-    for piece in text_pieces(answer.text):
-        yield event("delta", {"text": piece})
-    yield event("citations", [c.to_dict() for c in answer.citations])
-    yield event("done", answer.to_dict(with_passages=False))
+async def answer_events(
+    evidence: Answer, events: Iterator[Event], observe: Callable[[Answer], None]
+) -> AsyncIterator[ServerSentEvent]:
+    yield event("passages", [p.to_dict() for p in evidence.passages])
+    shown = ""
+    final: Answer | None = None
+    async for item in iterate_in_threadpool(events):  # an LLM's tokens: the loop must not block
+        if isinstance(item, Delta):
+            shown += item.text
+            yield event("delta", {"text": item.text})
+        else:
+            final = item
+    assert final is not None
+    observe(final)
+    if not shown:
+        for piece in text_pieces(final.text):
+            yield event("delta", {"text": piece})
+    elif shown != final.text:
+        yield event("replace", {"text": final.text})
+    yield event("citations", [c.to_dict() for c in final.citations])
+    yield event("done", final.to_dict(with_passages=False))
 
 
 def error_event(code: str, message: str) -> ServerSentEvent:
@@ -60,11 +80,11 @@ def error_event(code: str, message: str) -> ServerSentEvent:
 
 
 async def guarded(
-    events: Iterator[ServerSentEvent], on_error: Callable[[str, str], ServerSentEvent] = error_event
+    events: AsyncIterator[ServerSentEvent], on_error: Callable[[str, str], ServerSentEvent] = error_event
 ) -> AsyncIterator[ServerSentEvent]:
     """The events, or `on_error(code, message)` in place of the rest when producing them fails."""
     try:
-        for item in events:
+        async for item in events:
             yield item
     except RagError as e:
         log.warning("stream failed: %s", e)
@@ -84,8 +104,10 @@ async def chat(body: ChatRequest, assistant: AssistantDep, settings: SettingsDep
     """Answer the last user message (earlier turns resolve follow-ups), citing the articles."""
     check_question(user_texts(body.messages), settings.max_question_chars)
     messages = [{"role": m.role, "content": m.content} for m in body.messages]
-    answer = await run_in_threadpool(assistant.chat, messages, **body.overrides())
-    metrics.observe_answer(answer)
+    evidence = await run_in_threadpool(assistant.evidence, messages, body.generator, **body.overrides())
     if body.stream:
-        return sse_response(guarded(answer_events(answer)))
+        events = assistant.respond(evidence, body.generator)
+        return sse_response(guarded(answer_events(evidence, events, metrics.observe_answer)))
+    answer = await run_in_threadpool(assistant.finish, evidence, body.generator)
+    metrics.observe_answer(answer)
     return answer.to_dict(with_passages=True)

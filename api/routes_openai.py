@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
 from fastapi import APIRouter
 from sse_starlette import ServerSentEvent
-from starlette.concurrency import run_in_threadpool
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from api.deps import AssistantDep, MetricsDep, SettingsDep
 from api.routes_chat import guarded, sse_response, text_pieces
@@ -29,6 +29,8 @@ from api.schemas_openai import (
     chunk,
 )
 from index.chunking import ChunkingParams, get_encoding
+from rag.generation.base import Delta, Event
+from rag.service import GENERATORS
 from rag.types import Answer, Citation
 
 router = APIRouter(prefix="/v1", tags=["openai"])
@@ -58,25 +60,67 @@ def usage(messages: Sequence[ChatMessage], content: str) -> dict[str, int]:
 def extras(answer: Answer) -> dict[str, Any]:
     return {
         "citations": [c.to_dict() for c in answer.citations],
-        "newsrag": {"abstained": answer.abstained, "reason": answer.reason, "as_of": answer.as_of},
+        "newsrag": {
+            "abstained": answer.abstained,
+            "reason": answer.reason,
+            "as_of": answer.as_of,
+            "generator": answer.generator,
+            "text": answer.text,
+            "claims": [c.to_dict() for c in answer.claims],
+        },
     }
 
 
-def completion_chunks(
-    base: dict[str, Any], answer: Answer, content: str, token_usage: dict[str, int] | None
-) -> Iterator[ServerSentEvent]:
-    """Role first, content in word pieces, then a final chunk with finish_reason and the citations."""
-    if token_usage is not None:
+def unverified_block(answer: Answer) -> str:
+    """'\n\nNot supported by the cited passages:\n- …' for flagged claims ('' when there are none)."""
+    flagged = [c.text for c in answer.claims if not c.supported]
+    return (
+        "\n\nNot supported by the cited passages:\n" + "\n".join(f"- {t}" for t in flagged) if flagged else ""
+    )
+
+
+def content_of(answer: Answer) -> str:
+    return answer.text + unverified_block(answer) + sources_block(answer.citations)
+
+
+async def completion_chunks(
+    base: dict[str, Any],
+    events: Iterator[Event],
+    observe: Callable[[Answer], None],
+    prompt_tokens: int | None,
+) -> AsyncIterator[ServerSentEvent]:
+    """Role first, the answer's text as it is produced, the sources, then a final chunk with
+    finish_reason and the citations (and a usage chunk when asked for)."""
+    if prompt_tokens is not None:
         base = {**base, "usage": None}  # as OpenAI does when include_usage is asked for
 
     def data(payload: dict[str, Any]) -> ServerSentEvent:
         return ServerSentEvent(data=json.dumps(payload, ensure_ascii=False))
 
     yield data(chunk(base, {"role": "assistant", "content": ""}))
-    for piece in text_pieces(content):
+    shown = ""
+    final: Answer | None = None
+    async for item in iterate_in_threadpool(events):
+        if isinstance(item, Delta):
+            shown += item.text
+            yield data(chunk(base, {"content": item.text}))
+        else:
+            final = item
+    assert final is not None
+    observe(final)
+    rest = content_of(final)
+    if shown and shown != final.text:  # what was streamed cannot be taken back: say what replaces it
+        note = "the language model failed midway" if final.reason == "generator_unavailable" else "checked"
+        rest = f"\n\n({note}; the answer is:)\n{rest}"
+    elif shown:
+        rest = rest[len(final.text) :]
+    for piece in text_pieces(rest):
         yield data(chunk(base, {"content": piece}))
-    yield data({**chunk(base, {}, finish="stop"), **extras(answer)})
-    if token_usage is not None:
+    yield data({**chunk(base, {}, finish="stop"), **extras(final)})
+    if prompt_tokens is not None:
+        completion = _tokens(shown + rest)
+        token_usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion}
+        token_usage["total_tokens"] = prompt_tokens + completion
         yield data({**base, "object": "chat.completion.chunk", "choices": [], "usage": token_usage})
     yield ServerSentEvent(data="[DONE]")
 
@@ -86,12 +130,19 @@ def stream_error(code: str, message: str) -> ServerSentEvent:
     return ServerSentEvent(data=json.dumps({"error": {"code": code, "message": message}}))
 
 
+def generator_of(model: str) -> str | None:
+    """`newsrag-openai` / `newsrag-extractive` choose the generator; any other name, the server's."""
+    name = model.removeprefix(f"{MODEL_ID}-")
+    return name if name in GENERATORS and model != name else None
+
+
 @router.get("/models", response_model=ModelList)
-def models(settings: SettingsDep) -> dict[str, Any]:
-    """One model: newsrag, the cited extractive answerer over this server's index."""
+def models(assistant: AssistantDep) -> dict[str, Any]:
+    """`newsrag` (the server's default generator), and one model per generator it has."""
+    ids = [MODEL_ID] + [f"{MODEL_ID}-{name}" for name in GENERATORS if name in assistant.generators]
     return {
         "object": "list",
-        "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "newsrag"}],
+        "data": [{"id": i, "object": "model", "created": 0, "owned_by": "newsrag"} for i in ids],
     }
 
 
@@ -99,7 +150,8 @@ def models(settings: SettingsDep) -> dict[str, Any]:
 async def chat_completions(
     body: ChatCompletionRequest, assistant: AssistantDep, settings: SettingsDep, metrics: MetricsDep
 ) -> Any:
-    """OpenAI chat completions; the `model` field is accepted whatever it names."""
+    """OpenAI chat completions. `model`: `newsrag-openai` or `newsrag-extractive` choose who writes
+    the answer; any other name gets the server's default."""
     user_turns = [
         (("body", "messages", i, "content"), m.text())
         for i, m in enumerate(body.messages)
@@ -107,20 +159,23 @@ async def chat_completions(
     ]
     check_question(user_turns, settings.max_question_chars)
     messages = [{"role": m.role, "content": m.text()} for m in body.messages]
-    answer = await run_in_threadpool(assistant.chat, messages)
-    metrics.observe_answer(answer)
-    content = answer.text + sources_block(answer.citations)
+    generator = generator_of(body.model)
+    evidence = await run_in_threadpool(assistant.evidence, messages, generator)
     base = {
         "id": f"chatcmpl-{uuid.uuid4().hex}",
         "created": int(time.time()),
-        "model": MODEL_ID,
+        "model": body.model if generator else MODEL_ID,
         "system_fingerprint": None,
     }
     if body.stream:
         include_usage = body.stream_options is not None and body.stream_options.include_usage
-        token_usage = usage(body.messages, content) if include_usage else None
-        chunks = completion_chunks(base, answer, content, token_usage)
+        prompt_tokens = sum(_tokens(m.text()) for m in body.messages) if include_usage else None
+        events = assistant.respond(evidence, generator)
+        chunks = completion_chunks(base, events, metrics.observe_answer, prompt_tokens)
         return sse_response(guarded(chunks, on_error=stream_error))
+    answer = await run_in_threadpool(assistant.finish, evidence, generator)
+    metrics.observe_answer(answer)
+    content = content_of(answer)
     return {
         **base,
         "object": "chat.completion",

@@ -62,6 +62,9 @@ class RetrievalOptions(BaseModel):
 class ChatRequest(RetrievalOptions):
     messages: list[Message] = Field(min_length=1, max_length=MAX_MESSAGES)
     stream: bool = Field(False, description="Answer with Server-Sent Events")
+    generator: Literal["extractive", "openai"] | None = Field(
+        None, description="Who writes the answer (default: the server's RAG_GENERATOR)"
+    )
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -132,6 +135,15 @@ class CitationOut(BaseModel):
     score: float
 
 
+class ClaimOut(BaseModel):
+    text: str
+    start: int = Field(description="Offsets into the answer's text")
+    end: int
+    citations: list[int] = Field(description="The [n] markers the sentence carries")
+    supported: bool = Field(description="Whether a cited passage supports the sentence")
+    support: float
+
+
 class AnswerOut(BaseModel):
     text: str = Field(description="The answer with [n] citation markers")
     citations: list[CitationOut]
@@ -142,6 +154,10 @@ class AnswerOut(BaseModel):
     query: str = ""
     passages: list[PassageOut] = []
     confidence: float = 0.0
+    generator: str = Field("extractive", description='"extractive" or "openai:<model>"')
+    claims: list[ClaimOut] = Field(
+        [], description="A generated answer's sentences, each checked against its cited passages"
+    )
 
 
 class SearchOut(BaseModel):

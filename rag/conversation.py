@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from index.embedding import Embedder
 from index.reader import IndexReader
@@ -74,10 +74,21 @@ def chat(
     messages: Sequence[Mapping[str, str]],
     options: AskOptions | None = None,
     cache: SentenceVectors | None = None,
+    condense: Callable[[Sequence[Mapping[str, str]]], str | None] | None = None,
 ) -> Answer:
-    """Messages in (OpenAI-style role/content), Answer out; `Answer.query` is the query actually asked."""
+    """Messages in (OpenAI-style role/content), Answer out; `Answer.query` is the query actually asked.
+
+    `condense` (an LLM's rewrite of a follow-up into a standalone question) replaces the built-in
+    rule when given and when it returns a query.
+    """
     query = standalone_query(messages)
     if not query:
         return abstention("empty_question", {"total": 0.0}, "")
-    last = next(m.get("content", "").strip() for m in reversed(messages) if m.get("role") == "user")
+    if condense is not None and sum(1 for m in messages if m.get("role") == "user") > 1:
+        query = condense(messages) or query
+    last = _last_user(messages)
     return ask(reader, embedder, query, options, cache, focus=last if last != query else None)
+
+
+def _last_user(messages: Sequence[Mapping[str, str]]) -> str:
+    return next((m.get("content", "").strip() for m in reversed(messages) if m.get("role") == "user"), "")

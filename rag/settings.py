@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.chunking import ChunkingParams
+from rag.generation.llm import GeneratorNotConfigured, LLMConfig
 
 Mode = Literal["dense", "lexical", "hybrid"]
 
@@ -35,6 +36,20 @@ class Settings(BaseSettings):
     max_sentences: int = Field(3, ge=1, le=10)
     abstain_threshold: float = Field(0.37, ge=0.0, le=1.0)  # bench/calibrate_abstention.py; README
 
+    # generation: "extractive" (default) or "openai" (any OpenAI-compatible chat server)
+    generator: Literal["extractive", "openai"] = "extractive"
+    llm_base_url: str | None = None  # e.g. http://127.0.0.1:8080/v1 (llama.cpp, Ollama, vLLM, …)
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout: float = Field(30.0, gt=0, le=600)  # seconds for a whole reply; then extractive fallback
+    llm_max_tokens: int = Field(256, ge=16, le=4096)  # the answer's cap
+    llm_context_tokens: int = Field(2048, ge=512)  # the model's context window (prompt + answer)
+    llm_max_passages: int = Field(5, ge=1, le=20)
+    llm_temperature: float = Field(0.0, ge=0.0, le=2.0)
+    llm_condense: bool = True  # follow-ups rewritten into a standalone query by the LLM
+    support_threshold: float = Field(0.5, ge=0.0, le=1.0)  # a claim's support needed (rag/generation)
+    unsupported: Literal["flag", "drop"] = "flag"  # what happens to a claim its citations do not support
+
     # server
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
@@ -43,6 +58,21 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(2000, ge=10)
     max_concurrency: int = Field(16, ge=1)
     log_level: str = "info"
+
+    def llm_config(self) -> LLMConfig:
+        if not self.llm_base_url or not self.llm_model:
+            raise GeneratorNotConfigured(
+                "the openai generator needs RAG_LLM_BASE_URL and RAG_LLM_MODEL "
+                "(e.g. http://127.0.0.1:8080/v1 and the model's name)"
+            )
+        return LLMConfig(
+            base_url=self.llm_base_url,
+            model=self.llm_model,
+            api_key=self.llm_api_key.get_secret_value() if self.llm_api_key else None,
+            timeout=self.llm_timeout,
+            max_tokens=self.llm_max_tokens,
+            temperature=self.llm_temperature,
+        )
 
     def chunking(self) -> ChunkingParams:
         """Chunking for a new index (an existing index keeps the chunking it was built with)."""

@@ -50,16 +50,37 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """One sentence of a generated answer, checked against the passages it cites.
+
+    `start`/`end` are offsets into `Answer.text`; `citations` are the [n] markers it carries;
+    `support` is the best support found (0..1) among its cited passages.
+    """
+
+    text: str
+    start: int
+    end: int
+    citations: list[int]
+    supported: bool
+    support: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Answer:
     text: str
     citations: list[Citation]
     abstained: bool
-    reason: str | None  # machine-readable: why it abstained (no_passages, weak_evidence, …) or None
+    reason: str | None  # machine-readable: why it abstained (no_passages, llm_abstained, …) or fell back
     as_of: str | None  # the newest date among the cited articles
     timings: dict[str, float]  # milliseconds per stage: embed, search, answer, total
     query: str = ""  # the standalone retrieval query (a follow-up rewritten with earlier turns)
     passages: list[Passage] = field(default_factory=list)
     confidence: float = 0.0  # the evidence score abstention is decided on (0..1)
+    generator: str = "extractive"  # or "openai:<model>" when an LLM wrote the text
+    claims: list[Claim] = field(default_factory=list)  # a generated answer's sentences, each checked
 
     def to_dict(self, with_passages: bool = True) -> dict[str, Any]:
         data = asdict(self)

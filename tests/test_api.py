@@ -144,11 +144,12 @@ def test_openai_stream_is_chunks_then_done_with_citations_on_the_last(client: Te
     assert text == whole["choices"][0]["message"]["content"]
 
 
-def test_openai_accepts_content_parts_and_lists_one_model(client: TestClient) -> None:
+def test_openai_accepts_content_parts_and_lists_the_generators_it_has(client: TestClient) -> None:
     parts = {"messages": [{"role": "user", "content": [{"type": "text", "text": WHY}]}]}
     assert "[1]" in client.post("/v1/chat/completions", json=parts).json()["choices"][0]["message"]["content"]
     models = client.get("/v1/models").json()
-    assert models["object"] == "list" and [m["id"] for m in models["data"]] == ["newsrag"]
+    # no LLM configured: the default and the extractive generator only
+    assert models["object"] == "list" and [m["id"] for m in models["data"]] == ["newsrag", "newsrag-extractive"]
 
 
 # -- search and articles ----------------------------------------------------------------------------
@@ -255,14 +256,14 @@ def test_overload_is_503_with_retry_after_and_probes_still_answer(
     app = create_app(settings.model_copy(update={"max_concurrency": 1}))
     release, entered = threading.Event(), threading.Event()
     with TestClient(app) as client:
-        real_chat = app.state.assistant.chat
+        real_evidence = app.state.assistant.evidence
 
-        def slow_chat(*args: Any, **kwargs: Any) -> Any:
+        def slow_evidence(*args: Any, **kwargs: Any) -> Any:
             entered.set()
             release.wait(10)
-            return real_chat(*args, **kwargs)
+            return real_evidence(*args, **kwargs)
 
-        monkeypatch.setattr(app.state.assistant, "chat", slow_chat)
+        monkeypatch.setattr(app.state.assistant, "evidence", slow_evidence)
         first = threading.Thread(target=client.post, args=("/chat",), kwargs={"json": user(WHY)})
         first.start()
         assert entered.wait(10)
@@ -284,7 +285,7 @@ def test_unexpected_errors_are_a_generic_500_envelope(
         def broken(*args: Any, **kwargs: Any) -> Any:
             raise RuntimeError("secret internals")
 
-        monkeypatch.setattr(app.state.assistant, "chat", broken)
+        monkeypatch.setattr(app.state.assistant, "evidence", broken)
         r = client.post("/chat", json=user(WHY))
     assert r.status_code == 500 and r.json()["error"]["code"] == "internal_error"
     assert "secret" not in r.text

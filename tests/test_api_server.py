@@ -99,7 +99,7 @@ def test_serve_prints_the_url_and_a_curl_example(server: Server) -> None:
 
 def test_official_openai_client_gets_cited_answers(server: Server) -> None:
     client = OpenAI(base_url=f"{server.url}/v1", api_key="x", max_retries=0)
-    assert [m.id for m in client.models.list()] == ["newsrag"]
+    assert [m.id for m in client.models.list()] == ["newsrag", "newsrag-extractive"]
     messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": WHY}]
 
     completion = client.chat.completions.create(model="newsrag", messages=messages)

@@ -111,6 +111,10 @@ async function readAnswerStream(body, turn) {
       case "delta":
         turn.appendText(data && typeof data.text === "string" ? data.text : "");
         break;
+      case "replace":
+        // The verified text differs from what the deltas showed (a fallback, dropped sentences): start over.
+        turn.replaceText(data && typeof data.text === "string" ? data.text : "");
+        break;
       case "citations":
         turn.setCitations(Array.isArray(data) ? data : []);
         break;
@@ -188,8 +192,8 @@ function citeLink(n, citation) {
 // "[1]", and also "[1, 2]" should a generator group markers.
 const MARKER = /\[(\d+(?:\s*,\s*\d+)*)\]/g;
 
-/** Fills `container` with the answer text, its [n] markers turned into links. */
-function renderAnswerText(container, text, citationsByN) {
+/** `text` as nodes: text nodes, its [n] markers turned into links. */
+function linkMarkers(text, citationsByN) {
   const nodes = [];
   let last = 0;
   for (const match of text.matchAll(MARKER)) {
@@ -201,6 +205,89 @@ function renderAnswerText(container, text, citationsByN) {
     last = match.index + match[0].length;
   }
   nodes.push(document.createTextNode(text.slice(last)));
+  return nodes;
+}
+
+/**
+ * Maps the server's offsets (Python: code points) to JavaScript string indices (UTF-16 code units);
+ * they differ only after a character outside the BMP (an emoji, say).
+ */
+function codePointIndex(text) {
+  if (!/[\uD800-\uDFFF]/.test(text)) return (i) => i;
+  const index = [];
+  let unit = 0;
+  for (const ch of text) {
+    index.push(unit);
+    unit += ch.length;
+  }
+  index.push(unit);
+  return (i) => (i >= 0 && i < index.length ? index[i] : -1);
+}
+
+/** The claims as sorted, non-overlapping {start, end, claim} ranges of `text`; unplaceable ones are skipped. */
+function claimRanges(text, claims) {
+  if (!Array.isArray(claims) || claims.length === 0) return [];
+  const toIndex = codePointIndex(text);
+  const ranges = [];
+  for (const claim of claims) {
+    if (!claim || typeof claim !== "object") continue;
+    const quoted = typeof claim.text === "string" && claim.text ? claim.text : null;
+    const valid = (s, e) => Number.isInteger(s) && Number.isInteger(e) && s >= 0 && s < e && e <= text.length;
+    const fits = (s, e) => valid(s, e) && (!quoted || text.slice(s, e) === quoted);
+    const candidates = [[toIndex(claim.start), toIndex(claim.end)], [claim.start, claim.end]];
+    let span = candidates.find(([s, e]) => fits(s, e));
+    const found = quoted ? text.indexOf(quoted) : -1;
+    if (!span && found !== -1) span = [found, found + quoted.length];
+    if (!span) span = candidates.find(([s, e]) => valid(s, e)); // the offsets are the contract
+    if (span) ranges.push({ start: span[0], end: span[1], claim });
+  }
+  ranges.sort((a, b) => a.start - b.start || b.end - a.end);
+  let reached = 0;
+  return ranges.filter((r) => {
+    if (r.start < reached) return false;
+    reached = r.end;
+    return true;
+  });
+}
+
+const UNSUPPORTED_TITLE = "Not supported by the cited passages";
+
+function claimSpan(claim, children) {
+  const unsupported = claim.supported === false;
+  const span = el("span", unsupported ? "claim unsupported" : "claim");
+  span.append(...children);
+  if (typeof claim.support === "number") span.dataset.support = claim.support.toFixed(2);
+  if (unsupported) {
+    span.title = UNSUPPORTED_TITLE;
+    const badge = el("span", "unverified-badge", "unverified");
+    badge.title = UNSUPPORTED_TITLE;
+    span.append(badge);
+  }
+  return span;
+}
+
+/**
+ * Fills `container` with the answer text, its [n] markers turned into links, and each claim (a checked
+ * sentence of a generated answer, by offsets into `text`) wrapped in a span — unsupported ones flagged.
+ */
+function renderAnswerText(container, text, citationsByN, claims = []) {
+  // A claim boundary never cuts a marker: a marker belongs to the claim it starts in.
+  const markers = [...text.matchAll(MARKER)].map((m) => [m.index, m.index + m[0].length]);
+  const snap = (at) => {
+    const inside = markers.find(([s, e]) => s < at && at < e);
+    return inside ? inside[1] : at;
+  };
+  const nodes = [];
+  let pos = 0;
+  for (const { start, end, claim } of claimRanges(text, claims)) {
+    const from = Math.max(snap(start), pos);
+    const to = snap(end);
+    if (to <= from) continue;
+    nodes.push(...linkMarkers(text.slice(pos, from), citationsByN));
+    nodes.push(claimSpan(claim, linkMarkers(text.slice(from, to), citationsByN)));
+    pos = to;
+  }
+  nodes.push(...linkMarkers(text.slice(pos), citationsByN));
   container.replaceChildren(...nodes);
 }
 
@@ -223,6 +310,8 @@ const ui = {
   articleMeta: document.getElementById("article-meta"),
   articleStatus: document.getElementById("article-status"),
   articleBody: document.getElementById("article-body"),
+  generatorChoice: document.getElementById("generator-choice"),
+  generator: document.getElementById("generator"),
 };
 
 // The whole conversation, [{role, content}], sent with every request: the server keeps no session.
@@ -252,6 +341,7 @@ class AssistantTurn {
   constructor() {
     this.text = "";
     this.citationsByN = new Map();
+    this.claims = []; // known once the answer is done
     this.root = el("article", "turn assistant");
     this.root.setAttribute("aria-label", "Assistant");
     this.root.setAttribute("aria-busy", "true");
@@ -273,16 +363,26 @@ class AssistantTurn {
       : "No matching passages.";
   }
 
+  render() {
+    renderAnswerText(this.answer, this.text, this.citationsByN, this.claims);
+  }
+
   appendText(text) {
     // Re-render the whole text: a marker may arrive split across deltas ("[" then "1]").
     this.text += text;
-    renderAnswerText(this.answer, this.text, this.citationsByN);
+    this.render();
+    scrollToEnd();
+  }
+
+  replaceText(text) {
+    this.text = text;
+    this.render();
     scrollToEnd();
   }
 
   setCitations(citations) {
     this.citationsByN = new Map(citations.map((c) => [c.n, c]));
-    renderAnswerText(this.answer, this.text, this.citationsByN);
+    this.render();
     this.sources.replaceChildren(
       ...citations.map((c) => {
         const item = el("li");
@@ -307,6 +407,7 @@ class AssistantTurn {
   finish(answer, elapsedMs) {
     // The done event is authoritative: it also covers a server that sent no deltas or citations events.
     this.text = typeof answer.text === "string" ? answer.text : this.text;
+    this.claims = Array.isArray(answer.claims) ? answer.claims : [];
     const citations = Array.isArray(answer.citations) ? answer.citations : [...this.citationsByN.values()];
     this.setCitations(citations);
     this.answer.classList.remove("streaming");
@@ -318,9 +419,31 @@ class AssistantTurn {
       if (answer.reason) note.append(" ", el("code", null, answer.reason));
       this.root.insertBefore(note, this.answer);
     }
+    this.showGenerator(answer);
     this.showMeta(answer, elapsedMs);
     this.root.setAttribute("aria-busy", "false");
     scrollToEnd();
+  }
+
+  /** Who wrote the answer, under it: an LLM (its sentences checked), or the extracts it fell back to. */
+  showGenerator(answer) {
+    const generator = typeof answer.generator === "string" ? answer.generator : "";
+    let text = null;
+    if (answer.reason === "generator_unavailable") {
+      text = "The language model was unavailable; showing the extracted answer.";
+    } else if (generator.startsWith("openai:") && !answer.abstained) {
+      const model = generator.slice("openai:".length) || "a language model";
+      text = `Written by ${model}, every sentence checked against its sources.`;
+      const unsupported = this.claims.filter((c) => c && c.supported === false).length;
+      if (unsupported) {
+        const which = unsupported === 1 ? "1 sentence is" : `${unsupported} sentences are`;
+        text += ` ${which} not supported by them (marked “unverified”).`;
+      }
+    }
+    if (!text) return;
+    const note = el("p", "generator-note", text);
+    if (generator) note.dataset.generator = generator;
+    this.answer.after(note);
   }
 
   showMeta(answer, elapsedMs) {
@@ -354,6 +477,72 @@ class AssistantTurn {
   }
 }
 
+// ---- Who writes the answers --------------------------------------------------------------------------
+
+// GET /v1/models lists "newsrag" (the server's default generator), "newsrag-extractive", and
+// "newsrag-openai" only when the server has a language model. With one, the page offers the choice.
+// The server's default is sent as no `generator` field at all, so the server stays in charge of it.
+const generatorState = {
+  offered: false,
+  serverDefault: null, // "extractive" | "openai" once known (a hint in the model list, or the first answer)
+};
+
+/** The server's default generator if /v1/models says which one it is (not part of the contract). */
+function defaultFromModels(models) {
+  const card = models.find((m) => m && m.id === "newsrag");
+  if (!card) return null;
+  const hints = [card.generator, card.newsrag && card.newsrag.generator, card.root, card.parent];
+  for (const hint of hints) {
+    if (typeof hint !== "string") continue;
+    if (/openai/.test(hint)) return "openai";
+    if (/extractive/.test(hint)) return "extractive";
+  }
+  return null;
+}
+
+function setServerDefault(name) {
+  generatorState.serverDefault = name;
+  const placeholder = ui.generator.querySelector("option[value='']");
+  // Until the reader picks something, the box shows what the server actually uses.
+  if (placeholder) {
+    if (ui.generator.value === "") ui.generator.value = name;
+    placeholder.remove();
+  }
+}
+
+async function loadGenerators() {
+  let models;
+  try {
+    const response = await fetch("/v1/models", { headers: { Accept: "application/json" } });
+    if (!response.ok) return;
+    const body = await response.json();
+    models = body && Array.isArray(body.data) ? body.data : [];
+  } catch {
+    return; // no choice offered: answers come from the server's default, as before
+  }
+  if (!models.some((m) => m && m.id === "newsrag-openai")) return;
+  generatorState.offered = true;
+  const known = defaultFromModels(models);
+  if (known) setServerDefault(known);
+  ui.generatorChoice.hidden = false;
+}
+
+/** The `generator` field for the next request, or null for the server's default. */
+function chosenGenerator() {
+  if (!generatorState.offered) return null;
+  const value = ui.generator.value;
+  if (value !== "extractive" && value !== "openai") return null; // "" = the server's default
+  return value === generatorState.serverDefault ? null : value;
+}
+
+/** An answer to a request without `generator` shows which one the server's default is. */
+function learnServerDefault(answer) {
+  if (!generatorState.offered || generatorState.serverDefault) return;
+  const generator = typeof answer.generator === "string" ? answer.generator : "";
+  if (generator.startsWith("openai") || answer.reason === "generator_unavailable") setServerDefault("openai");
+  else if (generator === "extractive" && !answer.abstained) setServerDefault("extractive");
+}
+
 function setBusy(busy) {
   ui.send.disabled = busy;
   ui.send.textContent = busy ? "Answering…" : "Send";
@@ -368,11 +557,14 @@ async function send(question) {
   inflight = controller;
   setBusy(true);
   const started = performance.now();
+  const request = { messages: conversation.slice(-MAX_SENT_MESSAGES), stream: true };
+  const generator = chosenGenerator();
+  if (generator) request.generator = generator;
   try {
     const response = await fetch("/chat", {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-      body: JSON.stringify({ messages: conversation.slice(-MAX_SENT_MESSAGES), stream: true }),
+      body: JSON.stringify(request),
       signal: controller.signal,
     });
     if (!response.ok) throw await httpError(response);
@@ -381,6 +573,7 @@ async function send(question) {
       ? await readAnswerStream(response.body, turn)
       : await response.json(); // a server may answer a plain JSON Answer even when asked to stream
     turn.finish(answer, performance.now() - started);
+    if (!generator) learnServerDefault(answer);
     conversation.push({ role: "assistant", content: turn.text });
   } catch (error) {
     if (controller.signal.aborted) return; // "New chat" pressed: the turn is already gone
@@ -539,3 +732,4 @@ ui.panel.addEventListener("click", (event) => {
 });
 
 ui.question.focus();
+loadGenerators();

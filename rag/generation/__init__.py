@@ -1,0 +1,1 @@
+"""Answer text from the evidence: extractive (default) or an OpenAI-compatible LLM, verified."""

@@ -1,0 +1,131 @@
+"""An OpenAI-compatible chat server (Ollama, vLLM, llama.cpp's server, LM Studio, OpenAI) as a
+text source, through the official `openai` client.
+
+Every call has one deadline for the whole reply: the stream is read by a worker thread into a queue
+and the caller waits on the queue no longer than the time left, so a server that stalls mid-stream,
+dies or drips tokens forever costs at most the timeout. Any failure becomes `GeneratorUnavailable`.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import openai
+
+from index.errors import RagError
+
+log = logging.getLogger(__name__)
+_END = object()
+
+
+class GeneratorUnavailable(RagError):
+    code = "generator_unavailable"
+
+
+class GeneratorNotConfigured(RagError):
+    code = "generator_not_configured"
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    base_url: str
+    model: str
+    api_key: str | None = None
+    timeout: float = 30.0  # seconds for a whole reply
+    max_tokens: int = 256
+    temperature: float = 0.0
+
+
+class LLMClient:
+    def __init__(self, config: LLMConfig) -> None:
+        self.config = config
+        self.client = openai.OpenAI(
+            base_url=config.base_url,
+            api_key=config.api_key or "not-needed",  # local servers take any key
+            timeout=openai.Timeout(config.timeout, connect=min(5.0, config.timeout)),
+            max_retries=0,  # a retry would spend the answer's whole time budget again
+        )
+
+    @property
+    def name(self) -> str:
+        return f"openai:{self.config.model}"
+
+    def stream(self, messages: Sequence[dict[str, str]], max_tokens: int | None = None) -> Iterator[str]:
+        """The reply's text pieces as they arrive; raises GeneratorUnavailable (after at most
+        `timeout` seconds in all) when the server fails, stalls or sends something unreadable."""
+        deadline = time.monotonic() + self.config.timeout
+        pieces: queue.Queue[Any] = queue.Queue()
+        stop = threading.Event()
+        worker = threading.Thread(
+            target=self._read, args=(list(messages), max_tokens, pieces, stop), daemon=True
+        )
+        worker.start()
+        received = False
+        try:
+            while True:
+                left = deadline - time.monotonic()
+                try:
+                    item = pieces.get(timeout=max(left, 0.0))
+                except queue.Empty:
+                    raise GeneratorUnavailable(
+                        f"the language model did not finish within {self.config.timeout:g} s"
+                    ) from None
+                if item is _END:
+                    break
+                if isinstance(item, BaseException):
+                    raise GeneratorUnavailable(f"the language model failed: {_describe(item)}") from item
+                received = received or bool(item.strip())
+                yield item
+            if not received:
+                raise GeneratorUnavailable("the language model sent an empty reply")
+        finally:
+            stop.set()  # the worker stops reading at its next piece (or its read timeout)
+
+    def _read(
+        self,
+        messages: list[dict[str, str]],
+        max_tokens: int | None,
+        out: queue.Queue[Any],
+        stop: threading.Event,
+    ) -> None:
+        try:
+            stream: Any = self.client.chat.completions.create(
+                model=self.config.model,
+                messages=messages,  # type: ignore[arg-type]
+                max_tokens=max_tokens or self.config.max_tokens,
+                temperature=self.config.temperature,
+                stream=True,
+            )
+            with stream:
+                for chunk in stream:
+                    if stop.is_set():
+                        return
+                    if getattr(chunk, "error", None):  # some servers report a failure inside the stream
+                        raise ValueError(f"error in stream: {chunk.error}")
+                    if not chunk.choices:
+                        continue
+                    text = chunk.choices[0].delta.content
+                    if text:
+                        out.put(text)
+            out.put(_END)
+        except BaseException as e:  # handed to the caller, who decides
+            out.put(e)
+
+    def complete(self, messages: Sequence[dict[str, str]], max_tokens: int) -> str:
+        return "".join(self.stream(messages, max_tokens))
+
+
+def _describe(e: BaseException) -> str:
+    if isinstance(e, openai.APIStatusError):
+        return f"HTTP {e.status_code} from {e.request.url}"
+    if isinstance(e, openai.APITimeoutError):
+        return "timed out"
+    if isinstance(e, openai.APIConnectionError):
+        return f"cannot connect ({e.__cause__ or e})"
+    return f"{type(e).__name__}: {e}"[:300]
