@@ -41,6 +41,7 @@ class Assistant:
                 support_threshold=s.support_threshold,
                 drop_unsupported=s.unsupported == "drop",
                 condense=s.llm_condense,
+                gate=s.llm_gate,
             )
             client = LLMClient(s.llm_config())
             self.generators["openai"] = Grounded(client, self.embedder, self.cache, options)

@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     llm_max_passages: int = Field(5, ge=1, le=20)
     llm_temperature: float = Field(0.0, ge=0.0, le=2.0)
     llm_condense: bool = True  # follow-ups rewritten into a standalone query by the LLM
+    llm_gate: bool = True  # no LLM call when the extractive evidence already abstains
     support_threshold: float = Field(0.5, ge=0.0, le=1.0)  # a claim's support needed (rag/generation)
     unsupported: Literal["flag", "drop"] = "flag"  # what happens to a claim its citations do not support
 

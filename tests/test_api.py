@@ -149,7 +149,10 @@ def test_openai_accepts_content_parts_and_lists_the_generators_it_has(client: Te
     assert "[1]" in client.post("/v1/chat/completions", json=parts).json()["choices"][0]["message"]["content"]
     models = client.get("/v1/models").json()
     # no LLM configured: the default and the extractive generator only
-    assert models["object"] == "list" and [m["id"] for m in models["data"]] == ["newsrag", "newsrag-extractive"]
+    assert models["object"] == "list" and [m["id"] for m in models["data"]] == [
+        "newsrag",
+        "newsrag-extractive",
+    ]
 
 
 # -- search and articles ----------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from rag.evaluation.gates import BadBound, failures, parse_bounds
 from rag.evaluation.metrics import METRICS
 from rag.evaluation.report import DESCRIPTIONS, fmt, fmt_delta, load_summary, summarize, write_reports
 from rag.evaluation.runner import IndexSource, ProgressFn, prepare_index, run_eval
+from rag.service import GENERATORS
 
 Questions = Annotated[Path, typer.Argument(help="questions.jsonl (format: ../shared/eval/README.md)")]
 Articles = Annotated[
@@ -55,6 +56,10 @@ Limit = Annotated[int | None, typer.Option("--limit", min=1, help="Only the firs
 CacheDir = Annotated[
     Path,
     typer.Option("--cache-dir", envvar="RAG_EVAL_CACHE", help="Where throw-away indexes are cached"),
+]
+GeneratorOpt = Annotated[
+    str | None,
+    typer.Option("--generator", help="extractive | openai (the LLM of RAG_LLM_*); default RAG_GENERATOR"),
 ]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log to stderr")]
 
@@ -86,7 +91,9 @@ def question_bar(total: int, quiet: bool) -> Iterator[ProgressFn]:
 
 def print_table(summary: Mapping[str, Any]) -> None:
     deltas = summary.get("compare", {}).get("deltas")
-    title = f"{summary['set']} · {summary['config']['mode']} · {summary['counts']['questions']} questions"
+    config = summary["config"]
+    title = f"{summary['set']} · {config['mode']} · {config.get('generator', 'extractive')}"
+    title += f" · {summary['counts']['questions']} questions"
     table = Table(title=title)
     wide = out.width >= 110  # the meanings only where they fit on one line
     for column in ("metric", "value", "n", *(("Δ",) if deltas else ()), *(("meaning",) if wide else ())):
@@ -116,6 +123,7 @@ def eval_cmd(
     max_: Maxs = None,
     mode: ModeOpt = None,
     k: K = None,
+    generator: GeneratorOpt = None,
     model: Model = None,
     limit: Limit = None,
     cache_dir: CacheDir = DEFAULT_ROOT,
@@ -135,6 +143,8 @@ def eval_cmd(
         _fail_usage("give --articles (build a throw-away index) or --index-dir (use one), not both")
     if mode is not None and mode not in ("dense", "lexical", "hybrid"):
         _fail_usage(f"--mode must be dense, lexical or hybrid, not {mode!r}")
+    if generator is not None and generator not in GENERATORS:
+        _fail_usage(f"--generator must be one of {', '.join(GENERATORS)}, not {generator!r}")
     old = None
     if compare is not None:
         try:
@@ -142,7 +152,7 @@ def eval_cmd(
         except (OSError, ValueError) as e:
             _fail_usage(f"--compare: {e}")
     items = load_questions(questions, limit)
-    settings = settings_with(index_dir, model, mode=mode, k=k)
+    settings = settings_with(index_dir, model, mode=mode, k=k, generator=generator)
     embedder = embedder_for(settings)
     source = IndexSource(index_dir=index_dir, articles=articles, cache_root=cache_dir)
     cached = lookup(articles, embedder, settings.chunking(), cache_dir) if articles else None
@@ -159,7 +169,8 @@ def eval_cmd(
     summary = summarize(run, meta, old)
     failed = failures(summary["metrics"], bounds)
     summary["gates"] = {"bounds": [str(b) for b in bounds], "failed": failed}
-    target = out_dir or Path("eval-out") / f"{name}-{run.config['mode']}"
+    suffix = "" if settings.generator == "extractive" else f"-{settings.generator}"
+    target = out_dir or Path("eval-out") / f"{name}-{run.config['mode']}{suffix}"
     write_reports(target, summary, run.records)
     if as_json:
         print_json(summary)

@@ -8,8 +8,9 @@ import typer
 
 from index.store import Filters
 from rag.cli.app import IndexDir, JsonOut, Model, app, out, print_json, settings_with
+from rag.generation.base import Delta
 from rag.retrieval import Mode
-from rag.service import Assistant
+from rag.service import GENERATORS, Assistant
 from rag.types import Answer
 
 Query = Annotated[str, typer.Argument(help="The question or query", show_default=False)]
@@ -18,6 +19,10 @@ ModeOpt = Annotated[str | None, typer.Option("--mode", help="dense | lexical | h
 Source = Annotated[list[str] | None, typer.Option("--source", help="Only this outlet (repeatable)")]
 Since = Annotated[str | None, typer.Option("--since", help="Only articles dated on or after (YYYY-MM-DD)")]
 Until = Annotated[str | None, typer.Option("--until", help="Only articles dated on or before (YYYY-MM-DD)")]
+GeneratorOpt = Annotated[
+    str | None,
+    typer.Option("--generator", help="extractive | openai (an OpenAI-compatible LLM: RAG_LLM_*)"),
+]
 ArticleIds = Annotated[list[str] | None, typer.Option("--article", help="Only this article id (repeatable)")]
 
 
@@ -64,17 +69,29 @@ def search_cmd(
         out.print("no passages found")
 
 
-def print_answer(answer: Answer) -> None:
-    out.print(answer.text, markup=False, highlight=False)
+def print_answer(answer: Answer, shown: str = "") -> None:
+    """The answer (unless `shown` already printed it as it streamed), flagged claims, the citations."""
+    if not shown:
+        out.print(answer.text, markup=False, highlight=False)
+    elif shown != answer.text:
+        note = "the language model failed" if answer.reason == "generator_unavailable" else "after checking"
+        out.print(f"\n[dim]({note}, the answer is:)[/]")
+        out.print(answer.text, markup=False, highlight=False)
     if answer.abstained:
         out.print(f"[dim](abstained: {answer.reason})[/]")
+    elif answer.reason:
+        out.print(f"[dim]({answer.reason}: answered extractively)[/]")
+    for claim in answer.claims:
+        if not claim.supported:
+            out.print(f"[yellow]not supported by its sources:[/] {claim.text}", highlight=False)
     for c in answer.citations:
         out.print(
             f"\n[bold][{c.n}][/] {c.title} — {c.source or '-'}, {c.date or 'no date'}, {c.url or 'no url'}"
         )
         out.print(f"    “{c.quote}”  [dim]({c.article_id} [{c.start}:{c.end}])[/]", highlight=False)
+    by = "" if answer.generator == "extractive" else f" · {answer.generator}"
     if answer.as_of:
-        out.print(f"\n[dim]as of {answer.as_of} · {answer.timings.get('total', 0):.0f} ms[/]")
+        out.print(f"\n[dim]as of {answer.as_of} · {answer.timings.get('total', 0):.0f} ms{by}[/]")
 
 
 @app.command("ask")
@@ -86,14 +103,34 @@ def ask_cmd(
     since: Since = None,
     until: Until = None,
     article: ArticleIds = None,
+    generator: GeneratorOpt = None,
     index_dir: IndexDir = None,
     model: Model = None,
     as_json: JsonOut = False,
 ) -> None:
     """Answer a question from the articles, citing the exact sentences, or say they don't."""
     assistant = Assistant(settings_with(index_dir, model))
-    answer = assistant.ask(question, k=k, mode=_mode(mode), filters=_filters(source, since, until, article))
+    messages = [{"role": "user", "content": question}]
+    filters = _filters(source, since, until, article)
+    evidence = assistant.evidence(messages, _generator(generator), k=k, mode=_mode(mode), filters=filters)
+    shown = ""
+    answer = evidence
+    for item in assistant.respond(evidence, generator):
+        if isinstance(item, Delta):
+            if not as_json:  # an LLM's answer is shown as it is written
+                out.print(item.text, end="", markup=False, highlight=False)
+            shown += item.text
+        else:
+            answer = item
     if as_json:
         print_json(answer.to_dict())
-    else:
-        print_answer(answer)
+        return
+    if shown:
+        out.print()
+    print_answer(answer, shown)
+
+
+def _generator(name: str | None) -> str | None:
+    if name is not None and name not in GENERATORS:
+        raise typer.BadParameter(f"--generator must be one of {', '.join(GENERATORS)}, not {name!r}")
+    return name

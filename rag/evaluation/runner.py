@@ -101,6 +101,8 @@ def record_of(q: Question, answer: Answer, reader: IndexReader) -> dict[str, Any
         quotes_located=len({(s[1], s[2], s[0]) for s in gold_spans}),
         metrics=score_question(outcome),
         timings={stage: round(ms, 3) for stage, ms in answer.timings.items()},
+        generator=answer.generator,
+        claims=[c.to_dict() for c in answer.claims],
     )
     return record
 
@@ -141,7 +143,10 @@ def run_eval(
         records.append(record_of(q, answer, assistant.reader()))
         if progress is not None:
             progress(i, len(questions))
+    generator = assistant.generator()
     config = {
+        "generator": generator.name,
+        "unsupported": settings.unsupported if generator.name != "extractive" else None,
         "mode": options.mode,
         "k": options.k,
         "per_article": options.per_article,

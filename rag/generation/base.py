@@ -124,7 +124,7 @@ class Grounded:
         verified = check(
             markers.text,
             by_marker,
-            prompt.system,
+            prompt.instructions,
             self.embedder,
             self.cache,
             o.support_threshold,

@@ -102,6 +102,7 @@ class LLMClient:
                 temperature=self.config.temperature,
                 stream=True,
             )
+            finished = False
             with stream:
                 for chunk in stream:
                     if stop.is_set():
@@ -110,9 +111,12 @@ class LLMClient:
                         raise ValueError(f"error in stream: {chunk.error}")
                     if not chunk.choices:
                         continue
+                    finished = finished or chunk.choices[0].finish_reason is not None
                     text = chunk.choices[0].delta.content
                     if text:
                         out.put(text)
+            if not finished:  # the connection closed mid-answer (a killed server): not a whole reply
+                raise ConnectionError("the reply ended before the model finished it")
             out.put(_END)
         except BaseException as e:  # handed to the caller, who decides
             out.put(e)

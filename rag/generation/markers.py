@@ -74,7 +74,10 @@ class MarkerFilter:
             self._bracket += ch
             if ch in _CLOSE:
                 self._close(emitted)
-            elif len(self._bracket) > _MAX_MARKER or ch in _OPEN:
+            elif ch in _OPEN:  # "[[9]": the first bracket was prose, the second may be a marker
+                emitted.append(self._space + self._bracket[:-1])
+                self._bracket, self._space = ch, ""
+            elif len(self._bracket) > _MAX_MARKER:
                 emitted.append(self._space + self._bracket)
                 self._bracket, self._space = None, ""
             return

@@ -44,10 +44,7 @@ class Prompt:
     messages: list[dict[str, str]]
     packed: list[Packed]
     tokens: int  # the prompt's size by our tokenizer (the model's own may differ a little)
-
-    @property
-    def system(self) -> str:
-        return self.messages[0]["content"]
+    instructions: str  # our own words in it (a reply repeating them leaks the prompt)
 
 
 def _header(n: int, p: Passage) -> str:
@@ -104,7 +101,7 @@ def answer_prompt(
     body = "\n\n".join(_fenced(x.n, x.passage, x.text, nonce) for x in packed)
     content = user.safe_substitute(passages=body, question=question).strip()
     messages = [{"role": "system", "content": system}, {"role": "user", "content": content}]
-    return Prompt(messages, packed, fixed + count_tokens(body))
+    return Prompt(messages, packed, fixed + count_tokens(body), f"{system}\n{frame}")
 
 
 def condense_prompt(messages: Sequence[Mapping[str, str]], max_chars: int = 4000) -> list[dict[str, str]]:

@@ -7,8 +7,8 @@
   with offsets into the article, like the extractive answerer's.
 - A claim no cited passage supports is `supported: false` (kept and flagged, or dropped: a setting).
   A sentence with no marker is checked against every passage given and cites the one that supports it.
-- Sentences that repeat the system prompt or write a link found in no passage (what an injected
-  instruction would ask for) are removed whatever the setting.
+- Sentences that repeat the prompt's instructions or write a link other than a cited article's own
+  address (what an injected instruction would ask for) are removed whatever the setting.
 - A reply that only says the articles do not answer is an abstention (`llm_abstained`).
 """
 
@@ -31,8 +31,16 @@ from rag.types import Citation, Claim
 
 W_SEM, W_LEX_SENTENCE, W_LEX_PASSAGE = 0.5, 0.25, 0.25
 MIN_TERMS = 2  # shorter sentences ("Yes.", "In short:") state nothing to check
-LEAK_SHINGLE = 6  # words in a row shared with the system prompt that count as repeating it
+LEAK_SHINGLE = 5  # words in a row shared with the system prompt that count as repeating it
+# how a reply talks about its sources ("passage 1 mentions …"): not part of what it claims
+META = frozenset(
+    content_terms(
+        "passage passages mention mentions discuss discusses highlight highlights text source sources"
+    )
+    + content_terms("state states describe describes")
+)
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[\d+\])+")
+_PASSAGE_REF = re.compile(r"\b(?:passages?|sources?|articles?)\s+\d+", re.IGNORECASE)
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE)
 _ABSTAIN = re.compile(
@@ -136,7 +144,8 @@ def check(
     """`packed_by_marker`: the reply's marker numbers -> the passage each names (every passage given
     is reachable: unmarked claims may cite one the reply never named)."""
     parts = split_parts(reply)
-    given_text = " ".join(f"{x.text} {x.passage.url or ''}" for x in packed_by_marker.values()).lower()
+    # links: only the articles' own addresses; a link in an article's text may be an injected one
+    given_text = " ".join(x.passage.url or "" for x in packed_by_marker.values()).lower()
     system = _shingles(system_prompt)
     for part in parts:
         part.kind = _classify(part, system, given_text)
@@ -176,8 +185,8 @@ def _score(
     claim_vectors = embedder.embed_documents([MARKER.sub("", c.text) for c in claims])
     for claim, vec in zip(claims, claim_vectors, strict=True):
         plain = MARKER.sub("", claim.text)
-        terms = set(content_terms(plain))
-        numbers = _numbers(plain)
+        terms = set(content_terms(plain)) - META
+        numbers = _numbers(MARKER.sub("", _PASSAGE_REF.sub("", plain)))
         markers = [n for n in dict.fromkeys(claim.markers) if n in packed_by_marker]
         for n in markers or list(packed_by_marker):  # unmarked: any passage given may support it
             packed = packed_by_marker[n]
