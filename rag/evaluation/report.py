@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,8 @@ def summarize(run: EvalRun, meta: Mapping[str, Any], old: Mapping[str, Any] | No
         "metrics": metrics,
         "n": counts(scores),
         "latency_ms": latency_by_stage(timings),
+        "reasons": dict(Counter(r["reason"] for r in run.records if r.get("reason"))),
+        "claims": _claims(run.records),
         "by_type": breakdown([_type(r) for r in run.records], scores, timings),
         "config": run.config,
         "index": run.index,
@@ -67,6 +70,13 @@ def summarize(run: EvalRun, meta: Mapping[str, Any], old: Mapping[str, Any] | No
     if old is not None:
         summary["compare"] = {"old": old.get("_path"), "deltas": deltas(metrics, old)}
     return summary
+
+
+def _claims(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """How many sentences an LLM wrote, and the share its cited passages supported."""
+    claims = [c for r in records for c in r.get("claims", [])]
+    supported = sum(bool(c["supported"]) for c in claims)
+    return {"total": len(claims), "supported": round(supported / len(claims), 4) if claims else None}
 
 
 def _round(value: float | None) -> float | None:
