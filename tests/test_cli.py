@@ -116,3 +116,19 @@ def test_unknown_article_in_show_is_a_clear_error(tmp_path: Path, articles: Path
     assert rag("build", str(articles), "--index-dir", idx).returncode == 0
     result = rag("show", "nope", "--index-dir", idx)
     assert result.returncode == 1 and "no article with id 'nope'" in result.stderr
+
+
+def test_an_llm_generator_without_a_server_is_refused_with_what_to_set(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_LLM_")}
+    env.update(RAG_MODEL="fake", RAG_GENERATOR="openai")
+    serve = subprocess.run(
+        [sys.executable, "-c", "from rag.cli import main; main()", "serve", "--port", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert serve.returncode == 2 and "RAG_LLM_BASE_URL and RAG_LLM_MODEL" in serve.stderr
+    assert "Traceback" not in serve.stderr
+    bad = rag("ask", "Why?", "--index-dir", str(tmp_path / "none"), "--generator", "gpt")
+    assert bad.returncode == 2 and "--generator must be one of extractive, openai" in bad.stderr

@@ -96,7 +96,9 @@ def seed_index(tmp_path_factory: pytest.TempPathFactory, real_embedder: Any) -> 
 
 def assistant_for(index_dir: Path, url: str, embedder: Any, **extra: Any) -> Assistant:
     given: dict[str, Any] = {"llm_timeout": 60.0, **extra}
-    settings = Settings(index_dir=index_dir, generator="openai", llm_base_url=url, llm_model="smollm2", **given)
+    settings = Settings(
+        index_dir=index_dir, generator="openai", llm_base_url=url, llm_model="smollm2", **given
+    )
     return Assistant(settings, embedder)
 
 
@@ -116,7 +118,9 @@ def test_why_are_migrants_leaving_with_verified_citations(
 ) -> None:
     assistant = assistant_for(seed_index, server, real_embedder)
     answer = assistant.ask("Why are migrants leaving?")
-    log.warning("SmolLM2 answered: %s | claims: %s", answer.text, [(c.text, c.supported) for c in answer.claims])
+    log.warning(
+        "SmolLM2 answered: %s | claims: %s", answer.text, [(c.text, c.supported) for c in answer.claims]
+    )
     assert answer.reason != "generator_unavailable" and answer.generator == "openai:smollm2"
     if answer.abstained:  # the model may say the passages don't answer: an honest, labelled abstention
         assert answer.reason in {"llm_abstained", "unsupported_answer"} and not answer.citations
@@ -132,7 +136,9 @@ def test_an_answer_from_the_models_own_memory_is_caught(
     Canberra); the seed article does not say it, so no such sentence may pass as supported."""
     assistant = assistant_for(seed_index, server, real_embedder, llm_gate=False)
     answer = assistant.ask("What is the capital of Australia?")
-    log.warning("SmolLM2 answered: %s | claims: %s", answer.text, [(c.text, c.supported) for c in answer.claims])
+    log.warning(
+        "SmolLM2 answered: %s | claims: %s", answer.text, [(c.text, c.supported) for c in answer.claims]
+    )
     assert answer.reason != "generator_unavailable"
     assert not [c for c in answer.claims if c.supported and "canberra" in c.text.lower()]
     check_verified(answer, assistant)

@@ -109,10 +109,11 @@ def ask_cmd(
     as_json: JsonOut = False,
 ) -> None:
     """Answer a question from the articles, citing the exact sentences, or say they don't."""
+    generator = _generator(generator)
     assistant = Assistant(settings_with(index_dir, model))
     messages = [{"role": "user", "content": question}]
     filters = _filters(source, since, until, article)
-    evidence = assistant.evidence(messages, _generator(generator), k=k, mode=_mode(mode), filters=filters)
+    evidence = assistant.evidence(messages, generator, k=k, mode=_mode(mode), filters=filters)
     shown = ""
     answer = evidence
     for item in assistant.respond(evidence, generator):

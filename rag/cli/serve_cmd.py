@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from index.errors import RagError
 from rag.cli.app import IndexDir, Model, app, err, settings_with
 from rag.settings import Settings, get_settings
 
@@ -66,6 +67,12 @@ def serve(
             soft_wrap=True,
         )
         raise typer.Exit(2)
+    if s.generator == "openai":
+        try:
+            s.llm_config()
+        except RagError as e:
+            err.print(f"error ({e.code}): {e}", style="red", markup=False, soft_wrap=True)
+            raise typer.Exit(2) from None
     os.environ.update(server_environment(s))
     # one OpenMP thread per request: concurrent requests (or any other load) on a small machine
     # otherwise make torch's spinning thread teams collide — query embedding went from ~20 ms to
@@ -82,6 +89,9 @@ def serve(
     err.print(
         f"newsrag: chat page at {url}/  (index {s.index_dir}, model {s.model})", markup=False, soft_wrap=True
     )
+    if s.llm_base_url and s.llm_model:
+        llm = f"answers by {s.llm_model} at {s.llm_base_url} ({s.generator} by default)"
+        err.print(llm, markup=False, soft_wrap=True)
     err.print(
         f"try: curl -s {url}/chat -H 'Content-Type: application/json' -d '{body}'",
         markup=False,
