@@ -102,6 +102,11 @@ def assistant_for(index_dir: Path, url: str, embedder: Any, **extra: Any) -> Ass
     return Assistant(settings, embedder)
 
 
+def report(answer: Answer) -> None:
+    claims = [(c.text, c.supported) for c in answer.claims]
+    log.warning("SmolLM2: %r -> %s %s; claims %s", answer.text, answer.reason, answer.abstained, claims)
+
+
 def check_verified(answer: Answer, assistant: Assistant) -> None:
     article = assistant.reader().db.article(SEED_ID)
     assert article is not None
