@@ -103,6 +103,13 @@ def test_a_grounded_reply_is_cited_sentence_by_sentence(assistant: Assistant, ll
     assert prompt[0]["role"] == "system" and "Question: " + WHY in prompt[-1]["content"]
 
 
+def test_restating_the_question_is_not_taken_for_a_prompt_leak(assistant: Assistant, llm: StubLLM) -> None:
+    # five words in a row of the question ("the migrants leaving San Isidro") are the user's, not ours
+    llm.script(Reply(cited("The migrants leaving San Isidro had run out of money for rent [{n}].")))
+    answer = assistant.ask(WHY)
+    assert not answer.abstained and answer.text.startswith("The migrants leaving San Isidro had run out")
+
+
 def test_an_invented_marker_is_removed(assistant: Assistant, llm: StubLLM) -> None:
     llm.script(
         Reply(lambda b: f"The migrants had {RENT} and food [{passage_number(b, RENT)}][9]. See also [12].")

@@ -44,7 +44,7 @@ class Prompt:
     messages: list[dict[str, str]]
     packed: list[Packed]
     tokens: int  # the prompt's size by our tokenizer (the model's own may differ a little)
-    instructions: str  # our own words in it (a reply repeating them leaks the prompt)
+    instructions: str  # our own words in it, not the question's (a reply repeating them leaks the prompt)
 
 
 def _header(n: int, p: Passage) -> str:
@@ -101,7 +101,8 @@ def answer_prompt(
     body = "\n\n".join(_fenced(x.n, x.passage, x.text, nonce) for x in packed)
     content = user.safe_substitute(passages=body, question=question).strip()
     messages = [{"role": "system", "content": system}, {"role": "user", "content": content}]
-    return Prompt(messages, packed, fixed + count_tokens(body), f"{system}\n{frame}")
+    ours = f"{system}\n{user.safe_substitute(passages='', question='')}"  # not the user's question
+    return Prompt(messages, packed, fixed + count_tokens(body), ours)
 
 
 def condense_prompt(messages: Sequence[Mapping[str, str]], max_chars: int = 4000) -> list[dict[str, str]]:
