@@ -142,6 +142,12 @@ def test_a_number_the_passage_lacks_is_unsupported(assistant: Assistant, llm: St
     assert answer.abstained and answer.reason == "unsupported_answer" and answer.citations == []
 
 
+def test_saying_the_question_back_is_not_an_answer(assistant: Assistant, llm: StubLLM) -> None:
+    llm.script(Reply(cited("The migrants are leaving San Isidro [{n}].")))
+    answer = assistant.ask(WHY)
+    assert answer.abstained and answer.reason == "unsupported_answer" and answer.citations == []
+
+
 def test_an_unmarked_claim_gets_the_citation_that_supports_it(assistant: Assistant, llm: StubLLM) -> None:
     llm.script(Reply(f"Many migrants said they had {RENT} and food."))
     answer = assistant.ask(WHY)

@@ -123,6 +123,7 @@ class Grounded:
         by_marker.update({len(by_marker) + i: x for i, x in enumerate(uncited, start=1)})
         verified = check(
             markers.text,
+            question,
             by_marker,
             prompt.instructions,
             self.embedder,

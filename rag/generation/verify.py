@@ -1,8 +1,10 @@
 """Checking an LLM's reply against the passages it was given, sentence by sentence.
 
 - Each sentence of the reply (a claim) is compared with the sentences of the passages it cites:
-  embedding similarity with the index's own embedder, plus how many of the claim's words the sentence
-  and its passage hold. Every number in a claim must appear in a cited passage.
+  embedding similarity with the index's own embedder, plus how many of the words the claim adds to
+  the question the sentence and its passage hold (at least half must be in the passage). Every
+  number in a claim must appear in a cited passage. A sentence that only says the question back
+  ("The church in Virginia is maintained by the Huguenots") states nothing and supports nothing.
 - Each citation is narrowed to the sentence that best supports the claims citing it: an exact quote
   with offsets into the article, like the extractive answerer's.
 - A claim no cited passage supports is `supported: false` (kept and flagged, or dropped: a setting).
@@ -30,6 +32,7 @@ from rag.text import content_terms, words
 from rag.types import Citation, Claim
 
 W_SEM, W_LEX_SENTENCE, W_LEX_PASSAGE = 0.5, 0.25, 0.25
+NEW_COVERAGE = 0.5  # share of the words a claim adds to the question that its passage must hold
 MIN_TERMS = 2  # shorter sentences ("Yes.", "In short:") state nothing to check
 LEAK_SHINGLE = 5  # words in a row shared with the system prompt that count as repeating it
 # how a reply talks about its sources ("passage 1 mentions …"): not part of what it claims
@@ -119,7 +122,12 @@ def _sentences(packed: Packed) -> list[Sentence]:
     ]
 
 
-def _classify(part: Part, system: set[tuple[str, ...]], given_text: str) -> Kind:
+def _new_terms(text: str, asked: set[str]) -> set[str]:
+    """What a sentence says beyond the question: its content words less the question's."""
+    return set(content_terms(MARKER.sub("", text))) - META - asked
+
+
+def _classify(part: Part, system: set[tuple[str, ...]], given_text: str, asked: set[str]) -> Kind:
     plain = MARKER.sub("", part.text)
     if _ABSTAIN.search(plain) and not _URL.search(plain):  # rule 4 of the prompt, said back: not a leak
         return "abstain"
@@ -127,13 +135,14 @@ def _classify(part: Part, system: set[tuple[str, ...]], given_text: str) -> Kind
         return "blocked"
     if any(url.rstrip(".,;").lower() not in given_text for url in _URL.findall(plain)):
         return "blocked"
-    if len(content_terms(plain)) < MIN_TERMS:
-        return "note"
+    if len(set(content_terms(plain)) - META) < MIN_TERMS or not _new_terms(plain, asked):
+        return "note"  # too short to state anything, or only the question said back
     return "claim"
 
 
 def check(
     reply: str,
+    question: str,
     packed_by_marker: dict[int, Packed],
     system_prompt: str,
     embedder: Embedder,
@@ -147,10 +156,11 @@ def check(
     # links: only the articles' own addresses; a link in an article's text may be an injected one
     given_text = " ".join(x.passage.url or "" for x in packed_by_marker.values()).lower()
     system = _shingles(system_prompt)
+    asked = set(content_terms(question))
     for part in parts:
-        part.kind = _classify(part, system, given_text)
+        part.kind = _classify(part, system, given_text, asked)
     claims = [p for p in parts if p.kind == "claim"]
-    _score(claims, packed_by_marker, embedder, cache, threshold)
+    _score(claims, asked, packed_by_marker, embedder, cache, threshold)
     removed = [
         p
         for p in parts
@@ -168,6 +178,7 @@ def check(
 
 def _score(
     claims: list[Part],
+    asked: set[str],
     packed_by_marker: dict[int, Packed],
     embedder: Embedder,
     cache: SentenceVectors,
@@ -185,7 +196,7 @@ def _score(
     claim_vectors = embedder.embed_documents([MARKER.sub("", c.text) for c in claims])
     for claim, vec in zip(claims, claim_vectors, strict=True):
         plain = MARKER.sub("", claim.text)
-        terms = set(content_terms(plain)) - META
+        terms = _new_terms(plain, asked)  # judged on what it adds: restating the question proves nothing
         numbers = _numbers(MARKER.sub("", _PASSAGE_REF.sub("", plain)))
         markers = [n for n in dict.fromkeys(claim.markers) if n in packed_by_marker]
         for n in markers or list(packed_by_marker):  # unmarked: any passage given may support it
@@ -202,7 +213,7 @@ def _score(
                     best = (s, score)
             assert best is not None
             claim.evidence[n] = best
-            if numbers_ok and best[1] >= threshold:
+            if numbers_ok and lex_p >= NEW_COVERAGE and best[1] >= threshold:
                 claim.supported = True
             claim.support = max(claim.support, round(best[1], 4))
         if not markers:  # keep only the best-supporting passage as the claim's (added) citation
