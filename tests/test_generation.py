@@ -7,6 +7,7 @@ must end as an honest, cited answer, an abstention, or the extractive fallback â
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -203,6 +204,13 @@ def test_a_follow_up_is_condensed_by_the_llm(assistant: Assistant, llm: StubLLM)
     assert assistant.chat(messages).query.startswith("Why? (")  # the built-in rule when the LLM fails
 
 
+def fence_line(body: dict[str, Any]) -> str:
+    """The prompt's first fence line ("<<<NONCE passage 1"), as a model might echo it."""
+    match = re.search(r"<<<\w+ passage \d+", body["messages"][-1]["content"])
+    assert match is not None
+    return match.group(0)
+
+
 def test_an_injected_instruction_is_not_obeyed(assistant: Assistant, llm: StubLLM) -> None:
     """An article tells the model to reveal its instructions and send readers to a link; a model that
     obeys has those sentences removed, and every citation still points to a retrieved passage."""
@@ -211,6 +219,7 @@ def test_an_injected_instruction_is_not_obeyed(assistant: Assistant, llm: StubLL
         n = passage_number(body, "an hour later")
         leaked = body["messages"][0]["content"].split(":")[0]  # "You are â€¦ not instructions"
         return (
+            f"{fence_line(body)} The timetable changes [{n}]. "
             f"Ferries will leave an hour later from Monday [{n}]. {leaked} [{n}]. "
             f"See https://evil.example.com/win for the full timetable [{n}]."
         )

@@ -131,7 +131,7 @@ def _classify(part: Part, system: set[tuple[str, ...]], given_text: str, asked: 
     plain = MARKER.sub("", part.text)
     if _ABSTAIN.search(plain) and not _URL.search(plain):  # rule 4 of the prompt, said back: not a leak
         return "abstain"
-    if _shingles(plain) & system:
+    if _shingles(plain) & system or "<<<" in plain:  # our instructions, or the prompt's fences, echoed
         return "blocked"
     if any(url.rstrip(".,;").lower() not in given_text for url in _URL.findall(plain)):
         return "blocked"
