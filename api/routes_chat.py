@@ -52,20 +52,40 @@ def event(name: str, data: Any) -> ServerSentEvent:
     return ServerSentEvent(event=name, data=json.dumps(data, ensure_ascii=False), sep="\n")
 
 
+class Produced:
+    """A generator's events read off the event loop (an LLM's tokens block): `deltas()` yields the
+    text pieces as they come; afterwards `shown` is their concatenation and `final` the Answer,
+    already passed to `observe`."""
+
+    def __init__(self, events: Iterator[Event], observe: Callable[[Answer], None]) -> None:
+        self.events = events
+        self.observe = observe
+        self.shown = ""
+        self._final: Answer | None = None
+
+    async def deltas(self) -> AsyncIterator[str]:
+        async for item in iterate_in_threadpool(self.events):
+            if isinstance(item, Delta):
+                self.shown += item.text
+                yield item.text
+            else:
+                self._final = item
+        self.observe(self.final)
+
+    @property
+    def final(self) -> Answer:
+        assert self._final is not None, "a generator ends with its Answer"
+        return self._final
+
+
 async def answer_events(
     evidence: Answer, events: Iterator[Event], observe: Callable[[Answer], None]
 ) -> AsyncIterator[ServerSentEvent]:
     yield event("passages", [p.to_dict() for p in evidence.passages])
-    shown = ""
-    final: Answer | None = None
-    async for item in iterate_in_threadpool(events):  # an LLM's tokens: the loop must not block
-        if isinstance(item, Delta):
-            shown += item.text
-            yield event("delta", {"text": item.text})
-        else:
-            final = item
-    assert final is not None
-    observe(final)
+    produced = Produced(events, observe)
+    async for text in produced.deltas():
+        yield event("delta", {"text": text})
+    final, shown = produced.final, produced.shown
     if not shown:
         for piece in text_pieces(final.text):
             yield event("delta", {"text": piece})

@@ -15,10 +15,10 @@ from typing import Any
 
 from fastapi import APIRouter
 from sse_starlette import ServerSentEvent
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import AssistantDep, MetricsDep, SettingsDep
-from api.routes_chat import guarded, sse_response, text_pieces
+from api.routes_chat import Produced, guarded, sse_response, text_pieces
 from api.schemas import check_question
 from api.schemas_openai import (
     MODEL_ID,
@@ -29,7 +29,7 @@ from api.schemas_openai import (
     chunk,
 )
 from index.chunking import ChunkingParams, get_encoding
-from rag.generation.base import Delta, Event
+from rag.generation.base import Event
 from rag.service import GENERATORS
 from rag.types import Answer, Citation
 
@@ -98,16 +98,10 @@ async def completion_chunks(
         return ServerSentEvent(data=json.dumps(payload, ensure_ascii=False))
 
     yield data(chunk(base, {"role": "assistant", "content": ""}))
-    shown = ""
-    final: Answer | None = None
-    async for item in iterate_in_threadpool(events):
-        if isinstance(item, Delta):
-            shown += item.text
-            yield data(chunk(base, {"content": item.text}))
-        else:
-            final = item
-    assert final is not None
-    observe(final)
+    produced = Produced(events, observe)
+    async for text in produced.deltas():
+        yield data(chunk(base, {"content": text}))
+    final, shown = produced.final, produced.shown
     rest = content_of(final)
     if shown and shown != final.text:  # what was streamed cannot be taken back: say what replaces it
         note = "the language model failed midway" if final.reason == "generator_unavailable" else "checked"
