@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from index.annotate import Annotator
 from index.chunking import ChunkingParams
 from index.embedding import Embedder
 from index.errors import BadArticle, IndexNotFound
@@ -25,6 +26,7 @@ class IngestReport:
     unchanged: int = 0
     removed: int = 0
     chunks_embedded: int = 0
+    sentences_embedded: int = 0
     failed: list[ReadFailure] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     generation: str | None = None
@@ -43,6 +45,7 @@ class IngestReport:
             "unchanged": self.unchanged,
             "removed": self.removed,
             "chunks_embedded": self.chunks_embedded,
+            "sentences_embedded": self.sentences_embedded,
             "failed": [{"path": f.path, "error": f.error} for f in self.failed],
             "missing": self.missing,
             "generation": self.generation,
@@ -74,6 +77,7 @@ def _report(stats: WriteStats, writer: IndexWriter, failed: list[ReadFailure], t
         unchanged=len(stats.unchanged),
         removed=len(stats.removed),
         chunks_embedded=stats.chunks_embedded,
+        sentences_embedded=stats.sentences_embedded,
         failed=failed,
         missing=stats.missing,
         generation=manifest.generation,
@@ -91,9 +95,10 @@ def _write(
     params: ChunkingParams,
     progress: Progress | None,
     fresh: bool,
+    annotator: Annotator | None = None,
 ) -> IngestReport:
     t0 = time.perf_counter()
-    writer = IndexWriter(index_dir, embedder, params, fresh=fresh)
+    writer = IndexWriter(index_dir, embedder, params, fresh=fresh, annotator=annotator)
     try:
         stats = writer.upsert(articles, progress)
     except BaseException:
@@ -108,8 +113,11 @@ def build(
     embedder: Embedder,
     params: ChunkingParams | None = None,
     progress: Progress | None = None,
+    annotator: Annotator | None = None,
 ) -> IngestReport:
-    """Full rebuild into a new generation, switched to only when complete. Bad files are reported."""
+    """Full rebuild into a new generation, switched to only when complete. Bad files are reported.
+
+    `annotator` finds the typed spans (default: spaCy, index/annotate.py)."""
     result = read_paths(paths)
     if not result.articles:
         raise BadArticle(
@@ -126,6 +134,7 @@ def build(
         params or ChunkingParams(),
         progress,
         fresh=True,
+        annotator=annotator,
     )
 
 
@@ -135,10 +144,13 @@ def add(
     embedder: Embedder,
     params: ChunkingParams | None = None,
     progress: Progress | None = None,
+    annotator: Annotator | None = None,
 ) -> IngestReport:
     """Upsert the articles read from `paths` by id: unchanged ones cost nothing, changed ones are replaced."""
     result = read_paths(paths)
-    return add_articles(index_dir, result.articles, embedder, params, progress, failed=result.failures)
+    return add_articles(
+        index_dir, result.articles, embedder, params, progress, failed=result.failures, annotator=annotator
+    )
 
 
 def add_articles(
@@ -148,10 +160,10 @@ def add_articles(
     params: ChunkingParams | None = None,
     progress: Progress | None = None,
     failed: list[ReadFailure] | None = None,
+    annotator: Annotator | None = None,
 ) -> IngestReport:
-    return _write(
-        index_dir, articles, list(failed or []), embedder, params or ChunkingParams(), progress, fresh=False
-    )
+    params = params or ChunkingParams()
+    return _write(index_dir, articles, list(failed or []), embedder, params, progress, False, annotator)
 
 
 def remove(index_dir: Path, ids: Sequence[str], embedder: Embedder) -> IngestReport:

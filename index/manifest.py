@@ -13,7 +13,7 @@ from typing import Any
 from index.errors import IndexCorrupt, ModelMismatch
 
 FORMAT = "newsrag-index"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: every sentence embedded (sentences.faiss) and typed spans stored
 MANIFEST = "manifest.json"
 
 
@@ -32,6 +32,8 @@ class Manifest:
     articles: int
     chunks: int
     checksums: dict[str, str]  # file name -> sha256
+    sentences: int = 0
+    annotator: str = "none"  # the model that found the typed spans (index/annotate.py)
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     format: str = FORMAT
     format_version: int = FORMAT_VERSION

@@ -11,7 +11,7 @@ from index.embedding import Embedder
 from index.errors import IndexNotFound, RagError
 from index.manifest import Manifest, check_model, read_manifest
 from index.store import DATABASE, Database
-from index.vectors import FaissStore
+from index.vectors import SENTENCE_VECTORS, FaissStore
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +23,14 @@ class IndexReader:
     ones; it holds its files open, so it keeps working even after garbage collection removes them.
     """
 
-    def __init__(self, folder: Path, manifest: Manifest, db: Database, vectors: FaissStore) -> None:
+    def __init__(
+        self, folder: Path, manifest: Manifest, db: Database, vectors: FaissStore, sentences: FaissStore
+    ) -> None:
         self.folder = folder
         self.manifest = manifest
         self.db = db
-        self.vectors = vectors
+        self.vectors = vectors  # chunk vectors
+        self.sentence_vectors = sentences  # every sentence's vector, keyed by sentence id
 
     @property
     def generation(self) -> str:
@@ -42,7 +45,8 @@ class IndexReader:
         manifest = read_manifest(folder, verify=verify)
         if embedder is not None:
             check_model(manifest, embedder.name, embedder.dim, embedder.fingerprint())
-        return cls(folder, manifest, Database(folder / DATABASE, readonly=True), FaissStore.load(folder))
+        db = Database(folder / DATABASE, readonly=True)
+        return cls(folder, manifest, db, FaissStore.load(folder), FaissStore.load(folder, SENTENCE_VECTORS))
 
     def close(self) -> None:
         self.db.close()

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.types import Article, Chunk
+from index.types import Article, Chunk, SentenceRow, SpanRow
 
 DATABASE = "index.sqlite"
 
@@ -32,6 +32,23 @@ CREATE TABLE IF NOT EXISTS chunks (
     text TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id, ordinal);
+-- every sentence of every article, embedded at index time (vectors in sentences.faiss, keyed by id)
+CREATE TABLE IF NOT EXISTS sentences (
+    id INTEGER PRIMARY KEY,
+    article_id TEXT NOT NULL REFERENCES articles(id),
+    ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sentences_by_article ON sentences(article_id, start);
+-- typed spans (named entities, noun phrases) found at index time: index/annotate.py
+CREATE TABLE IF NOT EXISTS spans (
+    article_id TEXT NOT NULL REFERENCES articles(id),
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    label TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS spans_by_article ON spans(article_id, start);
 CREATE INDEX IF NOT EXISTS articles_by_date ON articles(date);
 -- porter stemming: "migrants" finds "migrant"; the title is a column of its own, weighted lower
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
@@ -129,18 +146,6 @@ class Database:
             ),
         )
 
-    def next_chunk_id(self) -> int:
-        """Chunk ids are never reused, even after the newest chunks were removed: a client holding one
-        must not find other text under it later."""
-        row = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM chunks").fetchone()
-        kept = self.conn.execute("SELECT value FROM meta WHERE key = 'next_chunk_id'").fetchone()
-        return max(int(row[0]), int(kept[0]) if kept else 1)
-
-    def set_next_chunk_id(self, value: int) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('next_chunk_id', ?)", (str(value),)
-        )
-
     def put_chunks(self, chunks: Sequence[Chunk], title: str) -> None:
         self.conn.executemany(
             f"INSERT INTO chunks ({_CHUNK_COLS}) VALUES (?,?,?,?,?,?,?)",
@@ -151,17 +156,79 @@ class Database:
             [(c.id, c.text, title) for c in chunks],
         )
 
-    def delete_article(self, article_id: str) -> list[int]:
-        """Delete an article and its chunks; returns the removed chunk ids (for the vector store)."""
+    def next_id(self, table: str) -> int:
+        """Ids of `table` ("chunks" or "sentences") are never reused, even after the newest rows were
+        removed: a client holding one must not find other text under it later."""
+        assert table in ("chunks", "sentences")
+        row = self.conn.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()
+        kept = self.conn.execute("SELECT value FROM meta WHERE key = ?", (f"next_{table}_id",)).fetchone()
+        if kept is None and table == "chunks":
+            kept = self.conn.execute("SELECT value FROM meta WHERE key = 'next_chunk_id'").fetchone()
+        return max(int(row[0]), int(kept[0]) if kept else 1)
+
+    def set_next_id(self, table: str, value: int) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (f"next_{table}_id", str(value))
+        )
+
+    def put_sentences(self, rows: Sequence[SentenceRow]) -> None:
+        self.conn.executemany(
+            'INSERT INTO sentences (id, article_id, ordinal, start, "end") VALUES (?,?,?,?,?)',
+            [(r.id, r.article_id, r.ordinal, r.start, r.end) for r in rows],
+        )
+
+    def put_spans(self, article_id: str, spans: Iterable[tuple[int, int, str]]) -> None:
+        self.conn.executemany(
+            'INSERT INTO spans (article_id, start, "end", label) VALUES (?,?,?,?)',
+            [(article_id, start, end, label) for start, end, label in spans],
+        )
+
+    def delete_article(self, article_id: str) -> tuple[list[int], list[int]]:
+        """Delete an article, its chunks, sentences and spans; returns the removed (chunk ids, sentence
+        ids), for the two vector stores."""
         ids = [r[0] for r in self.conn.execute("SELECT id FROM chunks WHERE article_id=?", (article_id,))]
+        sids = [r[0] for r in self.conn.execute("SELECT id FROM sentences WHERE article_id=?", (article_id,))]
         self.conn.executemany("DELETE FROM chunks_fts WHERE rowid=?", [(i,) for i in ids])
         self.conn.execute("DELETE FROM chunks WHERE article_id=?", (article_id,))
+        self.conn.execute("DELETE FROM sentences WHERE article_id=?", (article_id,))
+        self.conn.execute("DELETE FROM spans WHERE article_id=?", (article_id,))
         self.conn.execute("DELETE FROM articles WHERE id=?", (article_id,))
-        return ids
+        return ids, sids
 
     # -- reads -------------------------------------------------------------------------------------
     def content_hashes(self) -> dict[str, str]:
         return dict(self.conn.execute("SELECT id, content_hash FROM articles").fetchall())
+
+    def sentence_count(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM sentences").fetchone()[0])
+
+    def sentences_in(self, article_id: str, start: int, end: int) -> list[SentenceRow]:
+        """The article's sentences overlapping text[start:end], in order."""
+        rows = self.conn.execute(
+            'SELECT id, article_id, ordinal, start, "end" FROM sentences '
+            'WHERE article_id=? AND "end" > ? AND start < ? ORDER BY start',
+            (article_id, start, end),
+        ).fetchall()
+        return [SentenceRow(*r) for r in rows]
+
+    def sentences_by_ordinal(self, article_id: str, ordinals: Sequence[int]) -> list[SentenceRow]:
+        if not ordinals:
+            return []
+        rows = self.conn.execute(
+            'SELECT id, article_id, ordinal, start, "end" FROM sentences WHERE article_id=? '
+            f"AND ordinal IN ({','.join('?' * len(ordinals))}) ORDER BY start",
+            (article_id, *ordinals),
+        ).fetchall()
+        return [SentenceRow(*r) for r in rows]
+
+    def spans_in(self, article_id: str, start: int, end: int) -> list[SpanRow]:
+        """Typed spans lying wholly inside text[start:end], in order."""
+        rows = self.conn.execute(
+            'SELECT start, "end", label FROM spans WHERE article_id=? AND start >= ? AND "end" <= ? '
+            "ORDER BY start",
+            (article_id, start, end),
+        ).fetchall()
+        return [SpanRow(*r) for r in rows]
 
     def counts(self) -> tuple[int, int]:
         articles = self.conn.execute("SELECT count(*) FROM articles").fetchone()[0]

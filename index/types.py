@@ -52,3 +52,23 @@ class Span:
 
     start: int
     end: int
+
+
+@dataclass(frozen=True)
+class SentenceRow:
+    """A sentence of an article as the index stores it: `article.text[start:end]` is the sentence."""
+
+    id: int  # keys its vector in the generation's sentence store
+    article_id: str
+    ordinal: int  # 0-based position in the article
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class SpanRow:
+    """A typed span (named entity or noun phrase) inside an article: offsets into `article.text`."""
+
+    start: int
+    end: int
+    label: str

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
 import faiss
 import numpy as np
 
-VECTORS = "vectors.faiss"
+VECTORS = "vectors.faiss"  # chunk vectors, keyed by chunk id
+SENTENCE_VECTORS = "sentences.faiss"  # sentence vectors, keyed by sentence id (half precision)
 
 
 class VectorStore(Protocol):
@@ -29,9 +30,18 @@ class VectorStore(Protocol):
 class FaissStore:
     """An exact (flat) index: at 50k chunks a query costs a few ms on two cores, and it is exact."""
 
-    def __init__(self, dim: int, index: faiss.Index | None = None) -> None:
+    def __init__(self, dim: int, index: faiss.Index | None = None, *, half: bool = False) -> None:
+        """`half` stores vectors in float16 (faiss' scalar quantiser): half the memory, cosines within
+        about 1e-3 of float32 — for sentence vectors, which are many and only scored, not ranked alone."""
         self.dim = dim
-        self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        if index is None:
+            flat = (
+                faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+                if half
+                else faiss.IndexFlatIP(dim)
+            )
+            index = faiss.IndexIDMap2(flat)
+        self._index = index
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -71,12 +81,22 @@ class FaissStore:
             faiss.omp_set_num_threads(threads)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
-    def save(self, folder: Path) -> Path:
-        path = folder / VECTORS
+    def vectors(self, ids: Sequence[int]) -> np.ndarray:
+        """The stored vectors of `ids`, shape (len(ids), dim), float32; KeyError for an unknown id."""
+        if not ids:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        try:
+            out = self._index.reconstruct_batch(np.asarray(ids, dtype=np.int64))
+        except RuntimeError as e:  # faiss raises RuntimeError for an id it does not hold
+            raise KeyError(f"no vector for some of ids {list(ids)[:5]}…") from e
+        return np.asarray(out, dtype=np.float32).reshape(len(ids), self.dim)
+
+    def save(self, folder: Path, name: str = VECTORS) -> Path:
+        path = folder / name
         faiss.write_index(self._index, str(path))
         return path
 
     @classmethod
-    def load(cls, folder: Path) -> FaissStore:
-        index = faiss.read_index(str(folder / VECTORS))
+    def load(cls, folder: Path, name: str = VECTORS) -> FaissStore:
+        index = faiss.read_index(str(folder / name))
         return cls(index.d, index)

@@ -11,19 +11,22 @@ from pathlib import Path
 import numpy as np
 
 from index import generations as gens
+from index.annotate import Annotator, load_annotator
 from index.chunking import Chunker, ChunkingParams
 from index.embedding import TITLE_BUDGET, Embedder, document_text
 from index.errors import IndexCorrupt
 from index.lock import WriterLock
 from index.manifest import Manifest, ModelInfo, check_model, read_manifest, sha256_file, write_manifest
+from index.sentences import split_sentences
 from index.store import DATABASE, Database
-from index.types import Article, Chunk
-from index.vectors import VECTORS, FaissStore
+from index.types import Article, Chunk, SentenceRow
+from index.vectors import SENTENCE_VECTORS, VECTORS, FaissStore
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]  # (chunks embedded so far, chunks to embed)
 EMBED_BATCH = 64
+CHUNK, SENTENCE = 0, 1  # which store a pending vector goes to
 
 
 @dataclass
@@ -34,6 +37,7 @@ class WriteStats:
     removed: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # ids asked to be removed that were not there
     chunks_embedded: int = 0
+    sentences_embedded: int = 0
 
 
 def clip_title(title: str, embedder: Embedder) -> str:
@@ -51,9 +55,19 @@ class IndexWriter:
     is copied and changed, so readers of the current one never see a half-applied change.
     """
 
-    def __init__(self, index_dir: Path, embedder: Embedder, params: ChunkingParams, *, fresh: bool) -> None:
+    def __init__(
+        self,
+        index_dir: Path,
+        embedder: Embedder,
+        params: ChunkingParams,
+        *,
+        fresh: bool,
+        annotator: Annotator | None = None,
+    ) -> None:
         self.index_dir = index_dir
         self.embedder = embedder
+        self._annotator = annotator  # loaded when first needed: a removal annotates nothing
+        self.annotator_name = annotator.name if annotator else "spacy"
         self.fingerprint = embedder.fingerprint()
         self._lock = WriterLock(index_dir)
         self._lock.acquire()
@@ -64,14 +78,18 @@ class IndexWriter:
                 manifest = read_manifest(current)
                 check_model(manifest, embedder.name, embedder.dim, self.fingerprint)
                 params = ChunkingParams(**manifest.chunking)  # an index keeps the chunking it was built with
+                if annotator is None:  # and its annotator, unless told otherwise
+                    self.annotator_name = manifest.annotator
             self.params = params
             self.name = gens.next_name(index_dir)
             self.staging = gens.staging_dir(index_dir, self.name)
             if not fresh and current is not None:
                 shutil.copyfile(current / DATABASE, self.staging / DATABASE)
                 self.vectors = FaissStore.load(current)
+                self.sentence_vectors = FaissStore.load(current, SENTENCE_VECTORS)
             else:
                 self.vectors = FaissStore(embedder.dim)
+                self.sentence_vectors = FaissStore(embedder.dim, half=True)
             self.db = Database(self.staging / DATABASE, readonly=False)
         except BaseException:
             self._lock.release()
@@ -79,8 +97,11 @@ class IndexWriter:
         max_tokens = min(params.max_tokens, embedder.max_tokens - TITLE_BUDGET - 1)
         self.chunker = Chunker(replace(params, max_tokens=max_tokens), measure=embedder.count_tokens)
         self.stats = WriteStats()
-        self._stale: list[int] = []  # chunk ids whose vectors go, in one pass (each removal copies the index)
-        self._next_id = self.db.next_chunk_id()
+        # ids whose vectors go, in one pass per store (each removal copies the index)
+        self._stale: list[int] = []
+        self._stale_sentences: list[int] = []
+        self._next_id = self.db.next_id("chunks")
+        self._next_sentence_id = self.db.next_id("sentences")
         self.db.begin()
 
     # -- changes -------------------------------------------------------------------------------------
@@ -91,14 +112,15 @@ class IndexWriter:
         progress callback knows the total before embedding (slow) starts.
         """
         hashes = self.db.content_hashes()
-        pending: list[tuple[int, str]] = []  # (chunk id, text to embed)
+        pending: list[tuple[int, int, str]] = []  # (store, chunk or sentence id, text to embed)
+        changed: list[Article] = []
         for article in articles:
             old = hashes.get(article.id)
             if old == article.content_hash:
                 self.stats.unchanged.append(article.id)
                 continue
             if old is not None:
-                self._stale += self.db.delete_article(article.id)
+                self._delete(article.id)
                 self.stats.updated.append(article.id)
             else:
                 self.stats.added.append(article.id)
@@ -111,26 +133,61 @@ class IndexWriter:
             ]
             self._next_id += len(chunks)
             self.db.put_chunks(chunks, article.title)
-            pending += [(c.id, document_text(title, c.text)) for c in chunks]
+            pending += [(CHUNK, c.id, document_text(title, c.text)) for c in chunks]
+            pending += [(SENTENCE, r.id, text) for r, text in self._sentences(article)]
+            changed.append(article)
+        self._annotate(changed)
         self._embed(pending, progress)
         return self.stats
 
-    def _embed(self, pending: list[tuple[int, str]], progress: Progress | None) -> None:
+    def _sentences(self, article: Article) -> list[tuple[SentenceRow, str]]:
+        """Store every sentence of the article; returns them with the text to embed (the sentence
+        alone: its passage's score already carries the article's topic, see README "Answers")."""
+        rows = [
+            SentenceRow(self._next_sentence_id + i, article.id, i, span.start, span.end)
+            for i, span in enumerate(split_sentences(article.text))
+        ]
+        self._next_sentence_id += len(rows)
+        self.db.put_sentences(rows)
+        return [(r, article.text[r.start : r.end]) for r in rows]
+
+    def _annotate(self, articles: Sequence[Article]) -> None:
+        if not articles:
+            return
+        if self._annotator is None:
+            self._annotator = load_annotator(self.annotator_name.split(":")[0])
+            self.annotator_name = self._annotator.name
+        found = self._annotator.annotate(a.text for a in articles)
+        for article, spans in zip(articles, found, strict=True):
+            self.db.put_spans(article.id, ((a.start, a.end, a.label) for a in spans))
+
+    def _embed(self, pending: list[tuple[int, int, str]], progress: Progress | None) -> None:
+        """Embed chunks and sentences in batches; the progress callback counts both."""
         total = len(pending)
         for i in range(0, total, EMBED_BATCH):
             batch = pending[i : i + EMBED_BATCH]
-            vecs = self.embedder.embed_documents([text for _, text in batch])
-            self.vectors.add(np.array([cid for cid, _ in batch], dtype=np.int64), vecs)
-            self.stats.chunks_embedded += len(batch)
+            vecs = self.embedder.embed_documents([text for _, _, text in batch])
+            for store, target in ((CHUNK, self.vectors), (SENTENCE, self.sentence_vectors)):
+                rows = [j for j, item in enumerate(batch) if item[0] == store]
+                if rows:
+                    target.add(np.array([batch[j][1] for j in rows], dtype=np.int64), vecs[rows])
+            embedded = sum(1 for item in batch if item[0] == CHUNK)
+            self.stats.chunks_embedded += embedded
+            self.stats.sentences_embedded += len(batch) - embedded
             gens.crashpoint("mid-embedding")
             if progress:
                 progress(i + len(batch), total)
+
+    def _delete(self, article_id: str) -> None:
+        chunk_ids, sentence_ids = self.db.delete_article(article_id)
+        self._stale += chunk_ids
+        self._stale_sentences += sentence_ids
 
     def remove(self, ids: Sequence[str]) -> WriteStats:
         known = self.db.content_hashes()
         for article_id in ids:
             if article_id in known:
-                self._stale += self.db.delete_article(article_id)
+                self._delete(article_id)
                 self.stats.removed.append(article_id)
             else:
                 self.stats.missing.append(article_id)
@@ -141,15 +198,23 @@ class IndexWriter:
         """Verify the staging generation, write its manifest, fsync, and switch CURRENT to it."""
         try:
             self.vectors.remove(self._stale)
-            self.db.set_next_chunk_id(self._next_id)
+            self.sentence_vectors.remove(self._stale_sentences)
+            self.db.set_next_id("chunks", self._next_id)
+            self.db.set_next_id("sentences", self._next_sentence_id)
             self.db.commit()
             articles, chunks = self.db.counts()
+            sentences = self.db.sentence_count()
             if chunks != len(self.vectors):
                 raise IndexCorrupt(f"staging generation has {chunks} chunks but {len(self.vectors)} vectors")
+            if sentences != len(self.sentence_vectors):
+                raise IndexCorrupt(
+                    f"staging generation has {sentences} sentences but {len(self.sentence_vectors)} vectors"
+                )
             self.db.close()
             self.vectors.save(self.staging)
+            self.sentence_vectors.save(self.staging, SENTENCE_VECTORS)
             checksums = {}
-            for name in (DATABASE, VECTORS):
+            for name in (DATABASE, VECTORS, SENTENCE_VECTORS):
                 gens.fsync_file(self.staging / name)
                 checksums[name] = sha256_file(self.staging / name)
             manifest = Manifest(
@@ -159,6 +224,8 @@ class IndexWriter:
                 articles=articles,
                 chunks=chunks,
                 checksums=checksums,
+                sentences=sentences,
+                annotator=self.annotator_name,
             )
             write_manifest(self.staging, manifest)
             gens.fsync_dir(self.staging)

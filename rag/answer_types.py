@@ -1,7 +1,10 @@
-"""What kind of answer a question asks for, and whether a sentence holds one.
+"""What kind of answer a question asks for, and which typed spans can be that answer.
 
-Classical QA's answer-type check: "how many" wants a number, "when" a date, "who" a name. A sentence
-without anything of the wanted type cannot answer the question, however similar it sounds.
+Classical QA's answer-type check (Li & Roth 2002, "Learning Question Classifiers"; the TREC QA
+systems): "how many" wants a number, "when" a date, "who" a person. The question side is a few
+patterns over the question's first words (questions are short and formulaic); the sentence side is
+the index's named entities (spaCy's OntoNotes labels, index/annotate.py), not regular expressions,
+so names in any script and numbers written as words count.
 """
 
 from __future__ import annotations
@@ -9,61 +12,85 @@ from __future__ import annotations
 import re
 from enum import Enum
 
+from index.annotate import NOUN_PHRASE
+
 
 class AnswerType(Enum):
     NUMBER = "number"
+    MONEY = "money"
+    PERCENT = "percent"
     DATE = "date"
     PERSON = "person"
+    PLACE = "place"
+    ORGANIZATION = "organization"
     REASON = "reason"  # soft: a cue ("because", "in the hope of") raises a sentence's score, its lack no veto
-    ANY = "any"
+    THING = "thing"  # "what …", "which …": a noun phrase, no entity type required
+    ANY = "any"  # yes/no and open questions: whole sentences
 
 
-_NUMBER_Q = re.compile(
-    r"\b(how (many|much|long|old|far|big|large|often|tall|high)|what (number|percentage|proportion|amount)"
-    r"|what (was|is|were|are) the (number|cost|price|total|size|population|amount))\b",
-    re.I,
-)
+# The entity labels that can answer each type, best first (OntoNotes 5 labels, as spaCy gives them).
+LABELS: dict[AnswerType, tuple[str, ...]] = {
+    AnswerType.NUMBER: ("CARDINAL", "QUANTITY", "MONEY", "PERCENT", "DATE", "TIME", "ORDINAL"),
+    AnswerType.MONEY: ("MONEY", "CARDINAL", "QUANTITY"),
+    AnswerType.PERCENT: ("PERCENT", "CARDINAL", "QUANTITY"),
+    AnswerType.DATE: ("DATE", "TIME"),
+    AnswerType.PERSON: ("PERSON", "ORG", "NORP"),
+    AnswerType.PLACE: ("GPE", "LOC", "FAC"),
+    AnswerType.ORGANIZATION: ("ORG", "NORP", "PERSON"),
+    AnswerType.THING: (
+        *["ORG", "PERSON", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE", "DATE", "CARDINAL"],
+        *("QUANTITY", "MONEY", "PERCENT", NOUN_PHRASE),
+    ),
+}
+TYPED = frozenset(t for t in LABELS if t is not AnswerType.THING)  # a sentence without one cannot answer
+
 _LEAD = r"^\s*(?:(?:and|but|so|then|also|ok|okay),?\s+)?"  # "and who is visiting?" asks for a person too
-_DATE_Q = re.compile(
-    _LEAD + r"(when\b|(in )?what (year|month|day|date|time)\b|which (year|month|day)\b)", re.I
-)
-_PERSON_Q = re.compile(_LEAD + r"(who|whom|whose)\b", re.I)
-_REASON_Q = re.compile(_LEAD + r"(why|how come|what (is|was|are|were) the (reason|cause|motive)s?)\b", re.I)
+_BEFORE = r"(?:(?:in|on|at|by|from|to|for|during|since|of|with|under|after|before)\s+)?"
+_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple(
+    (t, re.compile(p, re.I))
+    for t, p in (
+        (
+            AnswerType.MONEY,
+            r"\bhow much (money|did .* (cost|pay|raise|earn|spend))\b|\bwhat (was|is) the (cost|price)",
+        ),
+        (AnswerType.PERCENT, r"\bwhat (percentage|percent|proportion|share)\b"),
+        (
+            AnswerType.NUMBER,
+            r"\bhow (many|much|long|old|far|big|large|often|tall|high|fast|deep)\b"
+            r"|\bwhat (number|amount)\b|\bwhat (was|is|were|are) the (number|total|size|population|amount)\b",
+        ),
+        (
+            AnswerType.DATE,
+            _LEAD + _BEFORE + r"(when\b|what (year|month|day|date|time|decade|century)\b"
+            r"|which (year|month|day|decade|century)\b)",
+        ),
+        (AnswerType.PERSON, _LEAD + _BEFORE + r"(who|whom|whose)\b"),
+        (
+            AnswerType.PLACE,
+            _LEAD + _BEFORE + r"(where\b|(what|which) (country|city|town|state|region|province|continent|"
+            r"island|place|nation|area|county|village|capital)\b)",
+        ),
+        (
+            AnswerType.ORGANIZATION,
+            _LEAD + _BEFORE + r"(what|which) (company|organi[sz]ation|team|party|group|agency|firm|"
+            r"newspaper|outlet|club|university|band)\b",
+        ),
+        (AnswerType.REASON, _LEAD + r"(why|how come|what (is|was|are|were) the (reason|cause|motive)s?)\b"),
+        (AnswerType.THING, _LEAD + _BEFORE + r"(what|which|name)\b"),
+    )
+)  # fmt: skip
 _REASON = re.compile(
     r"\b(because|due to|owing to|as a result|caused by|in the hope|hoping|seeking|in search of|to escape|"
     r"escaping|fleeing|in order to|so that|in response to|amid|after|following|since|led to|reason|blamed)\b",
     re.I,
 )
 
-_NUMBER_WORDS = (
-    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
-    r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|"
-    r"thousands?|millions?|billions?|dozens?|half|quarter|once|twice|several|few"
-)
-_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I)
-_MONTHS = (
-    r"january|february|march|april|may|june|july|august|september|october|november|december|"
-    r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-)
-_DATE = re.compile(
-    rf"\b(1[0-9]{{3}}|20[0-9]{{2}}|{_MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-    r"today|yesterday|tomorrow|tonight|last (week|month|year)|next (week|month|year)|"
-    r"(this|that) (week|month|year|morning|evening)|century|decade|since|ago|\d+(st|nd|rd|th))\b",
-    re.I,
-)
-# A capitalised word after the first word of the sentence: a name, roughly.
-_NAME = re.compile(r"(?<=\s)[A-Z][a-z]+|(?<=\s)[A-Z]{2,}")
-
 
 def answer_type(question: str) -> AnswerType:
-    if _NUMBER_Q.search(question):
-        return AnswerType.NUMBER
-    if _DATE_Q.search(question):
-        return AnswerType.DATE
-    if _PERSON_Q.search(question):
-        return AnswerType.PERSON
-    if _REASON_Q.search(question):
-        return AnswerType.REASON
+    """The kind of answer `question` asks for; the first matching pattern wins (most specific first)."""
+    for kind, pattern in _PATTERNS:
+        if pattern.search(question):
+            return kind
     return AnswerType.ANY
 
 
@@ -71,11 +98,7 @@ def has_reason_cue(sentence: str) -> bool:
     return bool(_REASON.search(sentence))
 
 
-def has_answer_type(sentence: str, wanted: AnswerType) -> bool:
-    if wanted is AnswerType.NUMBER:
-        return bool(_NUMBER.search(sentence))
-    if wanted is AnswerType.DATE:
-        return bool(_DATE.search(sentence))
-    if wanted is AnswerType.PERSON:
-        return bool(_NAME.search(sentence))
-    return True
+def label_rank(wanted: AnswerType, label: str) -> int | None:
+    """0 for the best label for `wanted`, 1 for the next, …; None when `label` cannot answer it."""
+    labels = LABELS.get(wanted, ())
+    return labels.index(label) if label in labels else None

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from index.embedding import Embedder
 from index.reader import IndexReader
 from index.store import Filters
-from rag.extractive import SentenceVectors, candidates, cite, idf_weights, score_sentences, select
-from rag.retrieval import Mode, search
+from rag.answer_types import answer_type
+from rag.candidates import Question, features, gather, idf_weights
+from rag.extractive import cite, select
+from rag.retrieval import Mode, SearchResult, search
+from rag.scorer import Scorer, default_scorer
 from rag.text import content_terms
 from rag.types import Answer, Passage
 
@@ -32,7 +35,7 @@ class AskOptions:
     per_article: int = 2
     rrf_k: int = 60
     max_sentences: int = 3
-    abstain_threshold: float = 0.37  # see Settings
+    abstain_threshold: float | None = None  # None: the fitted scorer's own threshold (rag/scorer.py)
     filters: Filters = field(default_factory=Filters)
 
 
@@ -61,8 +64,8 @@ def ask(
     embedder: Embedder,
     question: str,
     options: AskOptions | None = None,
-    cache: SentenceVectors | None = None,
     focus: str | None = None,
+    scorer: Scorer | None = None,
 ) -> Answer:
     """The one answering function behind `rag ask`, `/chat`, the OpenAI endpoint and `rag eval`.
 
@@ -75,52 +78,29 @@ def ask(
     if not question:
         return abstention("empty_question", {"total": 0.0}, question)
     found = search(
-        reader,
-        embedder,
-        question,
-        k=o.k,
-        mode=o.mode,
-        filters=o.filters,
-        per_article=o.per_article,
+        reader, embedder, question, k=o.k, mode=o.mode, filters=o.filters, per_article=o.per_article,
         rrf_k=o.rrf_k,
-    )
+    )  # fmt: skip
     timings = dict(found.timings)
     if not found.passages or found.query_vector is None:
         timings["total"] = (time.perf_counter() - t0) * 1000
         return abstention("no_passages", timings, question)
     t = time.perf_counter()
-    pool = candidates(found.passages)
-
-    def doc_freq(ws: list[str]) -> dict[str, int]:  # search counted most of them already
-        missing = [w for w in ws if w not in found.doc_freq]
-        return {**found.doc_freq, **reader.db.doc_freq(missing)}
-
-    weights = idf_weights(question, doc_freq, reader.manifest.chunks)
-    vector = found.query_vector
-    if focus:
-        # the user's own words decide what the answer must cover; borrowed ones only when it has none
-        own = set(content_terms(focus))
-        borrowed = BORROWED if not own else 0.0
-        weights = {t: w if t in own else borrowed * w for t, w in weights.items()}
-        blend = embedder.embed_query(focus) + BORROWED * vector
-        vector = blend / float(np.linalg.norm(blend) or 1.0)
-    scored = score_sentences(
-        focus or question,
-        weights,
-        vector,
-        pool,
-        embedder,
-        cache if cache is not None else SentenceVectors(),
-    )
-    extract = select(scored, focus or question, o.max_sentences, pool)
+    scorer = scorer or default_scorer()
+    q = _question(reader, embedder, question, focus, found)
+    pool = gather(reader, found.passages)
+    features(pool, q)
+    scorer.score(pool)
+    threshold = o.abstain_threshold if o.abstain_threshold is not None else scorer.threshold
+    extract = select(pool, q, replace(scorer, threshold=threshold), o.max_sentences)
     timings["answer"] = (time.perf_counter() - t) * 1000
-    best = max((s.score for s in extract.sentences), default=0.0)
     timings["total"] = (time.perf_counter() - t0) * 1000
-    if not extract.sentences:
-        return abstention("answer_type_missing", timings, question, passages=found.passages)
-    if best < o.abstain_threshold:
-        return abstention("weak_evidence", timings, question, round(best, 4), passages=found.passages)
-    text, citations = cite(extract.sentences)
+    best = extract.best
+    confidence = round(best.prob, 4) if best else 0.0
+    if not extract.chosen:
+        reason = "answer_type_missing" if best is not None and best.x.get("type_missing") else "weak_evidence"
+        return abstention(reason, timings, question, confidence, passages=found.passages)
+    text, citations = cite(extract.chosen)
     dates = [c.date for c in citations if c.date]
     return Answer(
         text=text,
@@ -131,5 +111,28 @@ def ask(
         timings=timings,
         query=question,
         passages=found.passages,
-        confidence=round(best, 4),
+        confidence=confidence,
+        short=extract.short,
     )
+
+
+def _question(
+    reader: IndexReader, embedder: Embedder, question: str, focus: str | None, found: SearchResult
+) -> Question:
+    """The question as the features see it: its answer type, IDF weights and vector. For a follow-up,
+    the user's own words decide what the answer must cover; borrowed ones count only when it has none."""
+
+    def doc_freq(ws: list[str]) -> dict[str, int]:  # search counted most of them already
+        missing = [w for w in ws if w not in found.doc_freq]
+        return {**found.doc_freq, **reader.db.doc_freq(missing)}
+
+    weights = idf_weights(question, doc_freq, reader.manifest.chunks)
+    vector = found.query_vector
+    assert vector is not None
+    if focus:
+        own = set(content_terms(focus))
+        borrowed = BORROWED if not own else 0.0
+        weights = {t: w if t in own else borrowed * w for t, w in weights.items()}
+        blend = embedder.embed_query(focus) + BORROWED * vector
+        vector = blend / float(np.linalg.norm(blend) or 1.0)
+    return Question(focus or question, answer_type(focus or question), weights, vector)

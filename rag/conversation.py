@@ -8,7 +8,6 @@ from collections.abc import Callable, Mapping, Sequence
 from index.embedding import Embedder
 from index.reader import IndexReader
 from rag.ask import AskOptions, abstention, ask
-from rag.extractive import SentenceVectors
 from rag.text import content_terms, words
 from rag.types import Answer
 
@@ -73,7 +72,6 @@ def chat(
     embedder: Embedder,
     messages: Sequence[Mapping[str, str]],
     options: AskOptions | None = None,
-    cache: SentenceVectors | None = None,
     condense: Callable[[Sequence[Mapping[str, str]]], str | None] | None = None,
 ) -> Answer:
     """Messages in (OpenAI-style role/content), Answer out; `Answer.query` is the query actually asked.
@@ -87,7 +85,7 @@ def chat(
     if condense is not None and sum(1 for m in messages if m.get("role") == "user") > 1:
         query = condense(messages) or query
     last = _last_user(messages)
-    return ask(reader, embedder, query, options, cache, focus=last if last != query else None)
+    return ask(reader, embedder, query, options, focus=last if last != query else None)
 
 
 def _last_user(messages: Sequence[Mapping[str, str]]) -> str:

@@ -1,69 +1,67 @@
-"""The extractive answerer: the best one to three sentences of the retrieved passages, each cited.
+"""The extractive answerer: the best sentence of the retrieved articles, its exact short answer, and
+the sentences about the same thing that complete it — each quoted verbatim and cited — or an honest
+abstention when the fitted scorer finds no sentence likely to answer.
 
-No language model: sentences are scored for how well they answer the question (semantic similarity
-with the index's own embedder, coverage of the question's words, the rank of their passage), the
-best non-redundant ones are quoted verbatim, and weak evidence means an honest abstention.
+How a sentence is chosen (README "How an answer is chosen"): every candidate sentence
+(`rag/candidates.py`) gets the fitted scorer's probability (`rag/scorer.py`); the most probable one is
+the answer when that probability clears the scorer's threshold. For a typed question ("who", "when",
+"how many", "where", "what …") the short answer is the typed span of that sentence (a named entity
+or noun phrase from the index) closest to the question's words. A further sentence joins only when
+it is about the same thing: the same article and next to the best sentence, or strongly overlapping
+it and the question; for "why", the neighbouring sentences that give reasons.
 """
 
 from __future__ import annotations
 
-import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from index.embedding import Embedder
-from index.sentences import split_sentences
-from rag.answer_types import AnswerType, answer_type, has_answer_type, has_reason_cue
-from rag.text import content_terms, words
-from rag.types import Citation, Passage
+from rag.answer_types import TYPED, AnswerType, has_reason_cue
+from rag.candidates import Candidate, Question, nearness
+from rag.scorer import Scorer
+from rag.text import content_terms
+from rag.types import Citation, Passage, ShortAnswer
 
-MAX_PASSAGES = 6  # passages whose sentences are considered
-SHORTLIST = 4  # sentences embedded per question (the cost of an answer is mostly these)
-SCORED_WORDS = 48  # a sentence is embedded for scoring by its first words only: cost grows with length
-W_SEM, W_LEX, W_PRIOR = 0.6, 0.3, 0.1
-REASON_BONUS = 0.05  # a "why" question's sentence that gives a reason
-RELATIVE = 0.85  # a further sentence must score at least this share of the best one
+RELATIVE = 0.6  # a further sentence needs this share of the best sentence's probability
 REDUNDANT = 0.6  # word overlap (Jaccard) above which a sentence repeats one already chosen
-MIN_WORDS = 4  # shorter "sentences" (headings, datelines) are not answers
-TYPED_SHARE = 0.8  # a typed answer must score this share of the best sentence of any type
+RELATED = 0.3  # word overlap with the best sentence above which a sentence elsewhere is on its subject
+ADJACENT = 2  # sentences at most this far apart in one article are one account
 
 
 @dataclass
 class Sentence:
+    """A sentence of a passage with offsets into its article (the LLM verifier's unit)."""
+
     passage: Passage
-    start: int  # offsets into the article's text
+    start: int
     end: int
     text: str
-    lex: float = 0.0
-    sem: float = 0.0
-    prior: float = 0.0
-    typed: bool = True
-    bonus: float = 0.0
     score: float = 0.0
 
 
 @dataclass(frozen=True)
 class Extract:
-    sentences: list[Sentence]  # chosen, most relevant first
-    best: Sentence | None  # the best candidate even when nothing was chosen
-    wanted: AnswerType
+    chosen: list[Candidate]  # the answer's sentences, most probable first ([] when abstaining)
+    best: Candidate | None  # the most probable candidate, even when it is not good enough
+    short: ShortAnswer | None
 
 
 class SentenceVectors:
-    """An LRU cache of sentence embeddings keyed by the text embedded: repeated questions about the
-    same articles skip the model, and an index update keeps every unchanged sentence cached."""
+    """An LRU cache of sentence embeddings keyed by the text embedded, for texts the index has no
+    vector of (an LLM's reply being verified). Thread-safe: the server answers in a thread pool."""
 
     def __init__(self, size: int = 8192) -> None:
         self.size = size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()  # the server answers in a thread pool
+        self._lock = threading.Lock()
 
     def get(self, embedder: Embedder, sentences: Sequence[Sentence]) -> np.ndarray:
-        keys = [_head(s.text) for s in sentences]
+        keys = [s.text for s in sentences]
         with self._lock:
             found = {k: self._cache[k] for k in keys if k in self._cache}
             for k in found:
@@ -83,128 +81,64 @@ class SentenceVectors:
         return np.stack([found[k] for k in keys])
 
 
-def _head(text: str) -> str:
-    words = text.split(maxsplit=SCORED_WORDS)
-    return " ".join(words[:SCORED_WORDS]) if len(words) > SCORED_WORDS else text
-
-
-def candidates(passages: Sequence[Passage]) -> list[Sentence]:
-    """The sentences of the top passages with offsets into their articles, each span once."""
-    seen: set[tuple[str, int]] = set()
-    out = []
-    for p in passages[:MAX_PASSAGES]:
-        for span in split_sentences(p.text):
-            start, end = p.start + span.start, p.start + span.end
-            text = p.text[span.start : span.end]
-            if (p.article_id, start) in seen or len(text.split()) < MIN_WORDS:
-                continue
-            seen.add((p.article_id, start))
-            out.append(Sentence(p, start, end, text))
-    return out
-
-
-def _coverage(weights: dict[str, float], sentence: str) -> float:
-    """The IDF-weighted share of the question's terms found in the sentence: rare words count most,
-    and a word the index has never seen (the question's subject is not covered) weighs heaviest."""
-    total = sum(weights.values())
-    if not total:
-        return 0.0
-    terms = set(content_terms(sentence))
-    return sum(w for t, w in weights.items() if t in terms) / total
-
-
-def idf_weights(
-    question: str, doc_freq: Callable[[list[str]], dict[str, int]], n_chunks: int
-) -> dict[str, float]:
-    """term (stemmed) -> smoothed IDF over the index's chunks."""
-    first_word: dict[str, str] = {}
-    for word in words(question):
-        for term in content_terms(word):
-            first_word.setdefault(term, word)
-    df = doc_freq(list(first_word.values()))
-    return {t: math.log((n_chunks + 1) / (df.get(w, 0) + 0.5)) for t, w in first_word.items()}
-
-
-def score_sentences(
-    question: str,
-    weights: dict[str, float],
-    query_vector: np.ndarray,
-    sentences: list[Sentence],
-    embedder: Embedder,
-    cache: SentenceVectors,
-) -> list[Sentence]:
-    """Score candidates; returns the shortlist, best first."""
-    wanted = answer_type(question)
-    for s in sentences:
-        s.lex = _coverage(weights, s.text)
-        s.prior = 1 / (1 + 0.25 * (s.passage.rank - 1))  # gentle: passages 1..8 -> 1.0..0.36
-        s.typed = has_answer_type(s.text, wanted)
-        if wanted is AnswerType.REASON and has_reason_cue(s.text):
-            s.bonus = REASON_BONUS
-    # cheap features pick the shortlist; only the shortlist is embedded
-    # the passage's own similarity to the question stands in for the sentence's until it is embedded
-    dense = {s.passage.chunk_id: s.passage.dense or 0.0 for s in sentences}
-    top = max(dense.values(), default=0.0) or 1.0
-    # and a sentence with the wanted kind of answer (a reason for "why") gets ahead
-    shortlist = sorted(
-        sentences,
-        key=lambda s: -(s.lex + 0.5 * s.prior + 0.5 * dense[s.passage.chunk_id] / top + 5 * s.bonus),
-    )[:SHORTLIST]
-    if shortlist:
-        vecs = cache.get(embedder, shortlist)
-        sims = vecs @ query_vector.astype(np.float32)
-        for s, sim in zip(shortlist, sims, strict=True):
-            s.sem = max(0.0, float(sim))
-            s.score = W_SEM * s.sem + W_LEX * s.lex + W_PRIOR * s.prior + s.bonus
-    return sorted(shortlist, key=lambda s: -s.score)
-
-
-def _jaccard(a: str, b: str) -> float:
+def jaccard(a: str, b: str) -> float:
     x, y = set(content_terms(a)), set(content_terms(b))
     return len(x & y) / len(x | y) if x | y else 1.0
 
 
-def select(
-    scored: list[Sentence], question: str, max_sentences: int = 3, pool: Sequence[Sentence] = ()
-) -> Extract:
-    """The best sentence of the wanted answer type, plus close runners-up that add something new.
+def short_answer(best: Candidate, q: Question) -> ShortAnswer | None:
+    """The span of `best` that answers a typed question: of a wanted label (best label first), not
+    the question's own words, nearest to the question's words; None for other questions."""
+    if not best.typed or not (q.wanted in TYPED or q.wanted is AnswerType.THING):
+        return None
+    if q.wanted is AnswerType.REASON:
+        return None
+    ranked = sorted(
+        enumerate(best.typed),
+        key=lambda pair: -(nearness(best, pair[1], q) - 0.15 * pair[0] - 0.1 * (pair[1].label == "NP")),
+    )
+    span = ranked[0][1]
+    text = best.text[span.start - best.start : span.end - best.start]
+    return ShortAnswer(text=text, start=span.start, end=span.end, label=span.label, citation=1)
 
-    A typed question ("how many", "when", "who") is answered only by a sentence holding that type and
-    about as relevant as the most relevant sentence overall (TYPED_SHARE): otherwise the relevant
-    sentences do not hold the answer. For "why", the sentences beside the best one that give a
-    reason join it, since news prose spreads reasons over consecutive sentences. `pool` is every
-    candidate, in passage order.
-    """
-    wanted = answer_type(question)
-    typed = [s for s in scored if s.typed]
-    if not typed or typed[0].score < TYPED_SHARE * scored[0].score:
-        return Extract([], scored[0] if scored else None, wanted)
-    best = typed[0]
+
+def _coherent(c: Candidate, best: Candidate, q: Question) -> bool:
+    """Whether `c` is about the same thing as `best`: next to it in the same article, or sharing its
+    words and the question's."""
+    same_article = c.passage.article_id == best.passage.article_id
+    if same_article and abs(c.row.ordinal - best.row.ordinal) <= ADJACENT:
+        return True
+    asked = set(q.weights)
+    return jaccard(c.text, best.text) >= RELATED and bool(asked & set(content_terms(c.text)))
+
+
+def select(scored: list[Candidate], q: Question, scorer: Scorer, max_sentences: int = 3) -> Extract:
+    """The best candidate if it clears the threshold, with coherent, non-redundant runners-up."""
+    if not scored:
+        return Extract([], None, None)
+    ranked = sorted(scored, key=lambda c: -c.prob)
+    best = ranked[0]
+    if best.prob < scorer.threshold:
+        return Extract([], best, None)
     chosen = [best]
-    for s in typed[1:]:
-        if len(chosen) >= max_sentences or s.score < RELATIVE * best.score:
+    if q.wanted is AnswerType.REASON:  # news prose spreads reasons over consecutive sentences
+        pool = [c for c in ranked[1:] if _coherent(c, best, q) and has_reason_cue(c.text)]
+    else:
+        pool = [c for c in ranked[1:] if c.prob >= RELATIVE * best.prob and _coherent(c, best, q)]
+    for c in pool:
+        if len(chosen) >= max_sentences:
             break
-        if all(_jaccard(s.text, c.text) < REDUNDANT for c in chosen):
-            chosen.append(s)
-    if wanted is AnswerType.REASON and best in pool:
-        i = list(pool).index(best)
-        for j in (i - 1, i + 1):
-            if len(chosen) >= max_sentences or not 0 <= j < len(pool):
-                continue
-            near = pool[j]
-            if near.passage is best.passage and near not in chosen and has_reason_cue(near.text):
-                near.score = near.score or best.score * RELATIVE
-                chosen.append(near)
-    chosen.sort(key=lambda s: -s.score)  # the most relevant sentence is read first
-    return Extract(chosen, best, wanted)
+        if all(jaccard(c.text, o.text) < REDUNDANT for o in chosen):
+            chosen.append(c)
+    return Extract(chosen, best, short_answer(best, q))
 
 
-def cite(chosen: Sequence[Sentence]) -> tuple[str, list[Citation]]:
+def cite(chosen: Sequence[Candidate]) -> tuple[str, list[Citation]]:
     """The answer text, every sentence ending with its [n], and the citations behind the markers."""
     parts = []
     citations = []
-    for n, s in enumerate(chosen, start=1):
-        p = s.passage
+    for n, c in enumerate(chosen, start=1):
+        p = c.passage
         citations.append(
             Citation(
                 n=n,
@@ -213,11 +147,11 @@ def cite(chosen: Sequence[Sentence]) -> tuple[str, list[Citation]]:
                 source=p.source,
                 date=p.date,
                 url=p.url,
-                quote=s.text,
-                start=s.start,
-                end=s.end,
-                score=round(s.score, 4),
+                quote=c.text,
+                start=c.start,
+                end=c.end,
+                score=round(c.prob, 4),
             )
         )
-        parts.append(f"{s.text} [{n}]")
+        parts.append(f"{c.text} [{n}]")
     return " ".join(parts), citations

@@ -76,7 +76,7 @@ class Assistant:
     ) -> Answer:
         """Retrieval and the extractive answer: the evidence every generator starts from."""
         condense = self.generator(generator).condense
-        return chat(self.reader(), self.embedder, messages, self.options(**overrides), self.cache, condense)
+        return chat(self.reader(), self.embedder, messages, self.options(**overrides), condense)
 
     def respond(self, evidence: Answer, generator: str | None = None) -> Iterator[Event]:
         """The chosen generator's deltas, then the final Answer."""

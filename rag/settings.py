@@ -34,7 +34,8 @@ class Settings(BaseSettings):
 
     # answering
     max_sentences: int = Field(3, ge=1, le=10)
-    abstain_threshold: float = Field(0.37, ge=0.0, le=1.0)  # bench/calibrate_abstention.py; README
+    # None: the fitted answer scorer's threshold (rag/data/answerer.json, bench/fit_answerer.py)
+    abstain_threshold: float | None = Field(None, ge=0.0, le=1.0)
 
     # generation: "extractive" (default) or "openai" (any OpenAI-compatible chat server)
     generator: Literal["extractive", "openai"] = "extractive"

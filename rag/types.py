@@ -50,6 +50,21 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class ShortAnswer:
+    """The exact answer span inside the first citation's quote, for typed questions ("who", "when",
+    "how many", "where", "what …"): `article.text[start:end] == text`."""
+
+    text: str
+    start: int  # offsets into the article's text, like the citation's
+    end: int
+    label: str  # the span's type: an OntoNotes entity label (PERSON, DATE, CARDINAL, …) or "NP"
+    citation: int = 1  # the `n` of the citation whose quote holds it
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Claim:
     """One sentence of a generated answer, checked against the passages it cites.
 
@@ -81,6 +96,7 @@ class Answer:
     confidence: float = 0.0  # the evidence score abstention is decided on (0..1)
     generator: str = "extractive"  # or "openai:<model>" when an LLM wrote the text
     claims: list[Claim] = field(default_factory=list)  # a generated answer's sentences, each checked
+    short: ShortAnswer | None = None  # the exact short answer of a typed question, inside citation 1
 
     def to_dict(self, with_passages: bool = True) -> dict[str, Any]:
         data = asdict(self)

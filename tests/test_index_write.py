@@ -46,7 +46,10 @@ def test_build_stores_articles_chunks_vectors_and_manifest(tmp_path: Path, corpu
     reader = IndexReader.open(tmp_path / "idx", emb)
     m = reader.manifest
     assert (m.articles, m.model.name, m.model.dim) == (5, "fake", 64)
-    assert m.chunks == len(reader.vectors) == report.chunks_embedded == emb.calls > 5
+    assert m.chunks == len(reader.vectors) == report.chunks_embedded > 5
+    # every sentence is embedded too, once, and stored with exact offsets
+    assert m.sentences == len(reader.sentence_vectors) == report.sentences_embedded > m.chunks
+    assert emb.calls == report.chunks_embedded + report.sentences_embedded
     a = reader.db.article("a3")
     assert a is not None and a.date == "2020-01-04" and a.source == "Wire"
     for c in reader.db.chunks_of("a3"):
@@ -228,3 +231,48 @@ def test_filters_restrict_dense_and_lexical_search(tmp_path: Path, corpus: Path)
         assert {reader.db.chunks([cid])[cid].article_id for cid, _ in hits} == {"a1", "a2"}
     assert reader.db.lexical('"article"', 100, Filters(sources=("wire",)))
     assert reader.db.lexical('"article"', 100, Filters(sources=("Other",))) == []
+
+
+def test_sentences_and_spans_follow_their_article_through_edits_and_removal(tmp_path: Path) -> None:
+    emb = FakeEmbedder()
+    text = "Ana Ruiz opened the bridge in Dunmore on Monday. It cost 4 million euros. Crowds cheered."
+    first = write_jsonl(tmp_path / "a.jsonl", [{"id": "b", "title": "Bridge", "text": text}])
+    ingest.build(tmp_path / "idx", [first], emb)
+    reader = IndexReader.open(tmp_path / "idx")
+    rows = reader.db.sentences_in("b", 0, len(text))
+    assert [text[r.start : r.end] for r in rows] == [
+        "Ana Ruiz opened the bridge in Dunmore on Monday.",
+        "It cost 4 million euros.",
+        "Crowds cheered.",
+    ]
+    assert reader.manifest.annotator.startswith("spacy:")
+    spans = {(text[s.start : s.end], s.label) for s in reader.db.spans_in("b", 0, len(text))}
+    assert ("Monday", "DATE") in spans and any(label in ("MONEY", "CARDINAL") for _, label in spans)
+    vecs = reader.sentence_vectors.vectors([r.id for r in rows])
+    assert float(vecs[1] @ emb.embed_documents(["It cost 4 million euros."])[0]) > 0.999
+
+    edited = write_jsonl(tmp_path / "b.jsonl", [{"id": "b", "title": "Bridge", "text": "Nobody came."}])
+    ingest.add(tmp_path / "idx", [edited], emb)
+    after = IndexReader.open(tmp_path / "idx")
+    new_rows = after.db.sentences_in("b", 0, 100)
+    assert len(new_rows) == 1 and new_rows[0].id > max(r.id for r in rows)  # ids never reused
+    assert len(after.sentence_vectors) == after.manifest.sentences == 1
+    assert after.db.spans_in("b", 0, 100) == [] or all(s.end <= 12 for s in after.db.spans_in("b", 0, 100))
+    with pytest.raises(KeyError):
+        after.sentence_vectors.vectors([rows[0].id])
+
+    ingest.remove(tmp_path / "idx", ["b"], emb)
+    gone = IndexReader.open(tmp_path / "idx")
+    assert gone.manifest.sentences == len(gone.sentence_vectors) == 0
+    assert gone.db.sentences_in("b", 0, 100) == [] and gone.db.spans_in("b", 0, 100) == []
+
+
+def test_an_index_of_the_previous_format_asks_for_a_rebuild(tmp_path: Path, corpus: Path) -> None:
+    emb = FakeEmbedder()
+    ingest.build(tmp_path / "idx", [corpus], emb)
+    reader = IndexReader.open(tmp_path / "idx")
+    manifest = reader.folder / "manifest.json"
+    data = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({**data, "format_version": 1}))
+    with pytest.raises(IndexCorrupt, match="rebuild with `rag build`"):
+        IndexReader.open(tmp_path / "idx")

