@@ -38,8 +38,8 @@ LABELS: dict[AnswerType, tuple[str, ...]] = {
     AnswerType.PLACE: ("GPE", "LOC", "FAC"),
     AnswerType.ORGANIZATION: ("ORG", "NORP", "PERSON"),
     AnswerType.THING: (
-        *["ORG", "PERSON", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE", "DATE", "CARDINAL"],
-        *("QUANTITY", "MONEY", "PERCENT", NOUN_PHRASE),
+        *("ORG", "PERSON", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART"),
+        *("LAW", "LANGUAGE", "DATE", "CARDINAL", "QUANTITY", "MONEY", "PERCENT", NOUN_PHRASE),
     ),
 }
 TYPED = frozenset(t for t in LABELS if t is not AnswerType.THING)  # a sentence without one cannot answer
