@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-from index.annotate import NOUN_PHRASE
+from index.annotate import NOUN_PHRASE, PROPER_NAME
 
 
 class AnswerType(Enum):
@@ -34,12 +34,12 @@ LABELS: dict[AnswerType, tuple[str, ...]] = {
     AnswerType.MONEY: ("MONEY", "CARDINAL", "QUANTITY"),
     AnswerType.PERCENT: ("PERCENT", "CARDINAL", "QUANTITY"),
     AnswerType.DATE: ("DATE", "TIME"),
-    AnswerType.PERSON: ("PERSON", "ORG", "NORP"),
-    AnswerType.PLACE: ("GPE", "LOC", "FAC"),
-    AnswerType.ORGANIZATION: ("ORG", "NORP", "PERSON"),
+    AnswerType.PERSON: ("PERSON", PROPER_NAME, "ORG", "NORP"),
+    AnswerType.PLACE: ("GPE", "LOC", "FAC", PROPER_NAME),
+    AnswerType.ORGANIZATION: ("ORG", "NORP", PROPER_NAME, "PERSON"),
     AnswerType.THING: (
         *("ORG", "PERSON", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART"),
-        *("LAW", "LANGUAGE", "DATE", "CARDINAL", "QUANTITY", "MONEY", "PERCENT", NOUN_PHRASE),
+        *("LAW", "LANGUAGE", "DATE", "CARDINAL", "QUANTITY", "MONEY", "PERCENT", PROPER_NAME, NOUN_PHRASE),
     ),
 }
 TYPED = frozenset(t for t in LABELS if t is not AnswerType.THING)  # a sentence without one cannot answer
@@ -86,9 +86,31 @@ _REASON = re.compile(
 )
 
 
+_YES_NO = re.compile(
+    _LEAD + r"(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|shall|may|might)\b", re.I
+)
+# A question word inside the question ("The Normans came from which country?", "In 1066, who …").
+_INNER: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple(
+    (t, re.compile(p, re.I))
+    for t, p in (
+        (AnswerType.PERSON, r"\b(who|whom|whose)\b"),
+        (AnswerType.DATE, r"\bwhen\b|\b(what|which) (year|month|day|date|decade|century)\b"),
+        (AnswerType.PLACE, r"\bwhere\b"),
+        (AnswerType.REASON, r"\bwhy\b"),
+        (AnswerType.THING, r"\b(what|which)\b"),
+    )
+)
+
+
 def answer_type(question: str) -> AnswerType:
-    """The kind of answer `question` asks for; the first matching pattern wins (most specific first)."""
+    """The kind of answer `question` asks for. Patterns at the question's start win (most specific
+    first); a yes/no question ("Did …", "Is …") wants a sentence; otherwise a question word inside it."""
     for kind, pattern in _PATTERNS:
+        if pattern.search(question):
+            return kind
+    if _YES_NO.search(question):
+        return AnswerType.ANY
+    for kind, pattern in _INNER:
         if pattern.search(question):
             return kind
     return AnswerType.ANY

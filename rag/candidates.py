@@ -50,6 +50,7 @@ FEATURES = (
     "log_words",  # log of the sentence's length in words
     "reason",  # a why-question and the sentence gives a reason ("because", "in the hope of", …)
     "passage_uncovered",  # IDF-weighted share of the question's terms missing from sentence and passage
+    "uncovered_max",  # the rarest such missing term's IDF over the question's highest (0..1)
     "in_passage",  # inside a retrieved passage (not just beside one)
     "no_stop",  # does not end with terminal punctuation: a caption, heading or list item
     "q_typed",  # the question is typed (constant per question: lets the threshold differ by kind)
@@ -119,6 +120,13 @@ def gather(reader: IndexReader, passages: Sequence[Passage]) -> list[Candidate]:
     return out
 
 
+def relevance(c: Candidate) -> float:
+    """How strongly a sentence is about the question at all: 0.6 cosine + 0.3 IDF coverage + 0.1 passage
+    prior (newsrag's earlier evidence score). Across question sets it separates questions the articles
+    never discuss better than the fitted probability does, so abstention uses both (rag/scorer.py)."""
+    return 0.6 * c.x["sem"] + 0.3 * c.x["lex"] + 0.1 * c.x["prior"]
+
+
 def coverage(weights: dict[str, float], text: str) -> float:
     """The IDF-weighted share of the question's terms found in `text` (stemmed): rare words count
     most, and a word the index has never seen (the question's subject is not covered) weighs heaviest."""
@@ -185,6 +193,7 @@ def features(candidates: list[Candidate], q: Question) -> None:
     passage_terms: dict[int, set[str]] = {}
     asked = set(q.weights)
     total = sum(q.weights.values()) or 1.0
+    top_weight = max(q.weights.values(), default=0.0) or 1.0
     typed_q = q.wanted in TYPED and q.wanted is not AnswerType.REASON
     for c, sem, lex in zip(candidates, sems, lexes, strict=True):
         c.typed = typed_spans(c, q) if q.wanted in TYPED or q.wanted is AnswerType.THING else []
@@ -213,6 +222,8 @@ def features(candidates: list[Candidate], q: Question) -> None:
             "log_words": math.log1p(len(c.text.split())),
             "reason": float(q.wanted is AnswerType.REASON and has_reason_cue(c.text)),
             "passage_uncovered": sum(w for t, w in q.weights.items() if t not in have) / total,
+            "uncovered_max": max((w for t, w in q.weights.items() if t not in have), default=0.0)
+            / top_weight,
             "in_passage": float(c.in_passage),
             "no_stop": float(not c.text.rstrip().endswith(_STOPS)),
             "q_typed": float(typed_q),

@@ -21,9 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.embedding import Embedder
-from rag.answer_types import TYPED, AnswerType, has_reason_cue
-from rag.candidates import Candidate, Question, nearness
-from rag.scorer import Scorer
+from rag.answer_types import AnswerType, has_reason_cue
+from rag.candidates import Candidate, Question, relevance
+from rag.scorer import Logistic, Scorer
+from rag.short import span_features, span_text
 from rag.text import content_terms
 from rag.types import Citation, Passage, ShortAnswer
 
@@ -86,20 +87,14 @@ def jaccard(a: str, b: str) -> float:
     return len(x & y) / len(x | y) if x | y else 1.0
 
 
-def short_answer(best: Candidate, q: Question) -> ShortAnswer | None:
-    """The span of `best` that answers a typed question: of a wanted label (best label first), not
-    the question's own words, nearest to the question's words; None for other questions."""
-    if not best.typed or not (q.wanted in TYPED or q.wanted is AnswerType.THING):
+def short_answer(best: Candidate, q: Question, span_model: Logistic) -> ShortAnswer | None:
+    """The typed span of `best` that the span model finds most likely to answer `q` (rag/short.py);
+    None for reasons, yes/no and open questions, or when the sentence holds no candidate span."""
+    if not best.typed or q.wanted in (AnswerType.REASON, AnswerType.ANY):
         return None
-    if q.wanted is AnswerType.REASON:
-        return None
-    ranked = sorted(
-        enumerate(best.typed),
-        key=lambda pair: -(nearness(best, pair[1], q) - 0.15 * pair[0] - 0.1 * (pair[1].label == "NP")),
-    )
-    span = ranked[0][1]
-    text = best.text[span.start - best.start : span.end - best.start]
-    return ShortAnswer(text=text, start=span.start, end=span.end, label=span.label, citation=1)
+    probs = span_model.predict([span_features(best, s, q) for s in best.typed])
+    span = best.typed[int(np.argmax(probs))]
+    return ShortAnswer(span_text(best, span), span.start, span.end, span.label, citation=1)
 
 
 def _coherent(c: Candidate, best: Candidate, q: Question) -> bool:
@@ -118,7 +113,7 @@ def select(scored: list[Candidate], q: Question, scorer: Scorer, max_sentences: 
         return Extract([], None, None)
     ranked = sorted(scored, key=lambda c: -c.prob)
     best = ranked[0]
-    if best.prob < scorer.threshold:
+    if best.prob < scorer.threshold or max(map(relevance, scored)) < scorer.relevance_threshold:
         return Extract([], best, None)
     chosen = [best]
     if q.wanted is AnswerType.REASON:  # news prose spreads reasons over consecutive sentences
@@ -130,7 +125,7 @@ def select(scored: list[Candidate], q: Question, scorer: Scorer, max_sentences: 
             break
         if all(jaccard(c.text, o.text) < REDUNDANT for o in chosen):
             chosen.append(c)
-    return Extract(chosen, best, short_answer(best, q))
+    return Extract(chosen, best, short_answer(best, q, scorer.span))
 
 
 def cite(chosen: Sequence[Candidate]) -> tuple[str, list[Citation]]:

@@ -218,6 +218,15 @@ def test_score_answered_question() -> None:
     assert s["false_abstain"] == 0.0 and s["abstain"] is None
 
 
+def test_short_answer_is_scored_where_given_and_the_text_otherwise() -> None:
+    s = score_question(outcome(short="Sky Active"))
+    assert s["short_em"] == 1.0 and s["short_f1"] == 1.0 and s["em"] == 0.0
+    no_short = score_question(outcome())
+    assert no_short["short_em"] == no_short["em"] and no_short["short_f1"] == no_short["f1"]
+    abstained = score_question(outcome(short="Sky Active", abstained=True))
+    assert abstained["short_em"] == 0.0 and abstained["short_f1"] == 0.0
+
+
 def test_abstention_on_answerable_scores_zero() -> None:
     s = score_question(outcome(text="The articles don't say: Sky Active", abstained=True, cited=[]))
     assert s["em"] == 0.0 and s["f1"] == 0.0 and s["contains"] == 0.0

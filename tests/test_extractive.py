@@ -15,7 +15,7 @@ from index.types import Article, SentenceRow, SpanRow
 from rag.answer_types import AnswerType, answer_type, label_rank
 from rag.candidates import Candidate, Question, features, gather, idf_weights
 from rag.extractive import cite, select, short_answer
-from rag.scorer import Scorer
+from rag.scorer import Logistic, Scorer
 from rag.types import Passage
 
 ARTICLE = (
@@ -37,6 +37,7 @@ def candidate(sentence: str, ordinal: int, prob: float, article_id: str = "a1", 
     row = SentenceRow(ordinal + 100 * len(article_id), article_id, ordinal, start, start + len(sentence))
     c = Candidate(passage(article_id, text=text), row, sentence, list(spans), in_passage=True)
     c.prob = prob
+    c.x = {"sem": 0.5, "lex": 0.5, "prior": 1.0}
     return c
 
 
@@ -45,7 +46,8 @@ def question(text: str) -> Question:
     return Question(text, answer_type(text), weights, FakeEmbedder().embed_query(text))
 
 
-SCORER = Scorer(("sem",), np.zeros(1), np.ones(1), np.ones(1), 0.0, 0.5, {})
+ONE = Logistic(("sem",), np.zeros(1), np.ones(1), np.ones(1), 0.0)
+SCORER = Scorer(ONE, ONE, 0.5, 0.0, {})
 
 
 @pytest.mark.parametrize(
@@ -86,7 +88,8 @@ def test_short_answer_is_the_typed_span_nearest_the_question_and_not_its_own_wor
     from rag.candidates import typed_spans
 
     c.typed = typed_spans(c, q)
-    short = short_answer(c, q)
+    near = Logistic(("near", "q_overlap"), np.zeros(2), np.ones(2), np.array([1.0, -1.0]), 0.0)
+    short = short_answer(c, q, near)
     assert short is not None and short.text == "Ana Ruiz" and ARTICLE[short.start : short.end] == "Ana Ruiz"
     # the question's own name is never the answer
     c.typed = typed_spans(c, question("Who did Ana Ruiz speak to?"))
@@ -96,6 +99,13 @@ def test_short_answer_is_the_typed_span_nearest_the_question_and_not_its_own_wor
 def test_below_threshold_abstains_but_keeps_the_best_candidate() -> None:
     best = candidate("Fishermen stayed home.", 4, 0.3)
     extract = select([best], question("What did fishermen do?"), SCORER)
+    assert extract.chosen == [] and extract.best is best
+
+
+def test_a_probable_sentence_about_nothing_asked_is_still_refused() -> None:
+    best = candidate("Fishermen stayed home.", 4, 0.9)
+    best.x = {"sem": 0.1, "lex": 0.0, "prior": 1.0}
+    extract = select([best], question("What did fishermen do?"), Scorer(ONE, ONE, 0.5, 0.3, {}))
     assert extract.chosen == [] and extract.best is best
 
 

@@ -177,6 +177,8 @@ METRICS = (
     f"ndcg@{DEPTH}",
     "em",
     "f1",
+    "short_em",
+    "short_f1",
     "contains",
     "citation_precision",
     "quote_overlap",
@@ -200,6 +202,7 @@ class Outcome:
     abstained: bool
     retrieved: Sequence[str]  # article id of each passage, in rank order
     cited: Sequence[Span]
+    short: str | None = None  # the answer's short span (typed questions), when it gave one
 
 
 def score_question(o: Outcome) -> dict[str, float | None]:
@@ -218,6 +221,9 @@ def score_question(o: Outcome) -> dict[str, float | None]:
     text = "" if o.abstained else strip_markers(o.text)
     scores["em"] = exact_match(text, o.answers)
     scores["f1"] = token_f1(text, o.answers)
+    short = "" if o.abstained else (o.short if o.short is not None else text)
+    scores["short_em"] = exact_match(short, o.answers)  # on the short answer where there is one
+    scores["short_f1"] = token_f1(short, o.answers)
     scores["contains"] = answer_contains(text, o.answers)
     if o.gold_articles:
         scores["citation_precision"] = citation_precision([c[0] for c in o.cited], o.gold_articles)

@@ -32,6 +32,8 @@ DESCRIPTIONS = {
     "ndcg@10": "nDCG@10, binary relevance",
     "em": "answer equals a gold answer (SQuAD-normalised)",
     "f1": "token F1 with the best gold answer",
+    "short_em": "the short answer (or, without one, the answer) equals a gold answer",
+    "short_f1": "token F1 of the short answer (or, without one, the answer) with the best gold answer",
     "contains": "a gold answer occurs in the answer",
     "citation_precision": "share of citations that point to a gold article",
     "quote_overlap": "answer cites a span overlapping a gold quote",

@@ -77,6 +77,7 @@ def record_of(q: Question, answer: Answer, reader: IndexReader) -> dict[str, Any
         abstained=answer.abstained,
         retrieved=[p.article_id for p in passages],
         cited=cited,
+        short=answer.short.text if answer.short else None,
     )
     record: dict[str, Any] = {k: v for k, v in q.extra.items()}  # extra fields first: ours win
     record.update(
@@ -87,6 +88,7 @@ def record_of(q: Question, answer: Answer, reader: IndexReader) -> dict[str, Any
         quotes=list(q.quotes),
         answerable=q.answerable,
         answer=answer.text,
+        short=answer.short.to_dict() if answer.short else None,
         abstained=answer.abstained,
         reason=answer.reason,
         confidence=answer.confidence,

@@ -1,0 +1,67 @@
+"""The short answer: which typed span of the chosen sentence answers the question.
+
+Candidates are the sentence's named entities and noun phrases (found at index time) that can answer the
+question's type and are not the question's own words (`candidates.typed_spans`). Each gets the
+features below and the fitted span model's probability (`rag/scorer.py`, the "span" part of
+rag/data/answerer.json, fitted by bench/fit_answerer.py on the spans of gold answer sentences, label:
+token F1 with a gold answer >= 0.5). The most probable span is the short answer.
+"""
+
+from __future__ import annotations
+
+import math
+
+from index.annotate import NOUN_PHRASE, PROPER_NAME
+from index.types import SpanRow
+from rag.answer_types import AnswerType, label_rank
+from rag.candidates import Candidate, Question, nearness
+from rag.text import content_terms, words
+
+_NUMBERS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "ORDINAL"})
+_PLACES = frozenset({"GPE", "LOC", "FAC"})
+
+SPAN_FEATURES = (
+    "label_rank",  # 1 / (1 + rank of the span's label among those the question's type accepts)
+    "noun_phrase",  # a noun phrase, not a named entity
+    "person",
+    "date",
+    "number",
+    "place",
+    "org",
+    "near",  # closeness to the question's words in the sentence (0..1)
+    "after_question_words",  # starts after the first question word found in the sentence
+    "q_overlap",  # share of the span's terms that are the question's
+    "log_words",  # log of the span's length in words
+    "sentence_start",  # begins the sentence (the subject)
+    "thing_q",  # the question asks "what/which …" (no entity type): noun phrases compete with entities
+)
+
+
+def span_text(c: Candidate, span: SpanRow) -> str:
+    return c.text[span.start - c.start : span.end - c.start]
+
+
+def span_features(c: Candidate, span: SpanRow, q: Question) -> dict[str, float]:
+    """SPAN_FEATURES -> value for one typed span of candidate sentence `c`."""
+    text = span_text(c, span)
+    asked = set(q.weights)
+    terms = content_terms(text)
+    rank = label_rank(q.wanted, span.label)
+    lowered = [set(content_terms(w)) for w in c.text.split()]
+    first_hit = next((i for i, ts in enumerate(lowered) if ts & asked), None)
+    position = len(c.text[: span.start - c.start].split())
+    return {
+        "label_rank": 1.0 / (1.0 + rank) if rank is not None else 0.0,
+        "noun_phrase": float(span.label == NOUN_PHRASE),
+        "person": float(span.label in ("PERSON", PROPER_NAME)),
+        "date": float(span.label in ("DATE", "TIME")),
+        "number": float(span.label in _NUMBERS),
+        "place": float(span.label in _PLACES),
+        "org": float(span.label in ("ORG", "NORP")),
+        "near": nearness(c, span, q),
+        "after_question_words": float(first_hit is not None and position > first_hit),
+        "q_overlap": sum(1 for t in terms if t in asked) / len(terms) if terms else 0.0,
+        "log_words": math.log1p(len(words(text))),
+        "sentence_start": float(span.start == c.start),
+        "thing_q": float(q.wanted is AnswerType.THING),
+    }
