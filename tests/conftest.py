@@ -87,3 +87,11 @@ def client(settings: Any) -> Iterator[Any]:
     from api_support import served
 
     yield from served(settings)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="Rewrite tests/golden/ from the current outputs (or set NEWSRAG_UPDATE_GOLDEN=1)",
+    )
