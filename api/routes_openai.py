@@ -10,15 +10,14 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from fastapi import APIRouter
 from sse_starlette import ServerSentEvent
-from starlette.concurrency import run_in_threadpool
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from api.deps import AssistantDep, MetricsDep, SettingsDep
-from api.routes_chat import Produced, guarded, sse_response, text_pieces
 from api.schemas import check_question
 from api.schemas_openai import (
     MODEL_ID,
@@ -28,8 +27,9 @@ from api.schemas_openai import (
     ModelList,
     chunk,
 )
+from api.sse import guarded, sse_response, text_pieces
 from index.chunking import ChunkingParams, get_encoding
-from rag.generation.base import Event
+from rag.reply import Reply
 from rag.service import GENERATORS
 from rag.types import Answer, Citation
 
@@ -85,7 +85,7 @@ def content_of(answer: Answer) -> str:
 
 async def completion_chunks(
     base: dict[str, Any],
-    events: Iterator[Event],
+    reply: Reply,
     observe: Callable[[Answer], None],
     prompt_tokens: int | None,
 ) -> AsyncIterator[ServerSentEvent]:
@@ -98,13 +98,13 @@ async def completion_chunks(
         return ServerSentEvent(data=json.dumps(payload, ensure_ascii=False))
 
     yield data(chunk(base, {"role": "assistant", "content": ""}))
-    produced = Produced(events, observe)
-    async for text in produced.deltas():
+    async for text in iterate_in_threadpool(reply.deltas()):  # an LLM's tokens block
         yield data(chunk(base, {"content": text}))
-    final, shown = produced.final, produced.shown
+    final, shown = reply.answer, reply.shown
+    observe(final)
     rest = content_of(final)
-    if shown and shown != final.text:  # what was streamed cannot be taken back: say what replaces it
-        note = "the language model failed midway" if final.reason == "generator_unavailable" else "checked"
+    if reply.correction is not None:  # what was streamed cannot be taken back: say what replaces it
+        note = "the language model failed midway" if reply.fell_back else "checked"
         rest = f"\n\n({note}; the answer is:)\n{rest}"
     elif shown:
         rest = rest[len(final.text) :]
@@ -154,7 +154,7 @@ async def chat_completions(
     check_question(user_turns, settings.max_question_chars)
     messages = [{"role": m.role, "content": m.text()} for m in body.messages]
     generator = generator_of(body.model)
-    evidence = await run_in_threadpool(assistant.evidence, messages, generator)
+    reply = await run_in_threadpool(assistant.reply, messages, generator)
     base = {
         "id": f"chatcmpl-{uuid.uuid4().hex}",
         "created": int(time.time()),
@@ -164,10 +164,9 @@ async def chat_completions(
     if body.stream:
         include_usage = body.stream_options is not None and body.stream_options.include_usage
         prompt_tokens = sum(_tokens(m.text()) for m in body.messages) if include_usage else None
-        events = assistant.respond(evidence, generator)
-        chunks = completion_chunks(base, events, metrics.observe_answer, prompt_tokens)
+        chunks = completion_chunks(base, reply, metrics.observe_answer, prompt_tokens)
         return sse_response(guarded(chunks, on_error=stream_error))
-    answer = await run_in_threadpool(assistant.finish, evidence, generator)
+    answer = await run_in_threadpool(lambda: reply.answer)
     metrics.observe_answer(answer)
     content = content_of(answer)
     return {

@@ -54,10 +54,6 @@ class RetrievalOptions(BaseModel):
             until=self.until.isoformat() if self.until else None,
         )
 
-    def overrides(self) -> dict[str, Any]:
-        """Keyword overrides for `Assistant.chat` (None means: the server's setting)."""
-        return {"k": self.k, "mode": self.mode, "per_article": self.per_article, "filters": self.filters()}
-
 
 class ChatRequest(RetrievalOptions):
     messages: list[Message] = Field(min_length=1, max_length=MAX_MESSAGES)

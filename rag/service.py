@@ -3,8 +3,7 @@ and the generators (extractive always; the OpenAI-compatible LLM when configured
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
 
 from index.embedding import Embedder, load_embedder
 from index.reader import IndexReader, LiveIndex
@@ -12,8 +11,9 @@ from index.store import Filters
 from rag.ask import AskOptions
 from rag.conversation import chat
 from rag.extractive import SentenceVectors
-from rag.generation.base import Event, Extractive, Generator, Grounded, GroundedOptions
+from rag.generation.base import Extractive, Generator, Grounded, GroundedOptions
 from rag.generation.llm import GeneratorNotConfigured, LLMClient
+from rag.reply import Reply
 from rag.retrieval import Mode, SearchResult, search
 from rag.settings import Settings
 from rag.types import Answer
@@ -58,47 +58,54 @@ class Assistant:
             raise GeneratorNotConfigured(f"unknown generator {name!r}: choose one of {', '.join(GENERATORS)}")
         return self.generators[name]
 
-    def options(self, **overrides: object) -> AskOptions:
+    def options(
+        self,
+        *,
+        k: int | None = None,
+        mode: Mode | None = None,
+        per_article: int | None = None,
+        filters: Filters | None = None,
+    ) -> AskOptions:
+        """The settings' answering options, with the given (non-None) values instead."""
         s = self.settings
-        base = AskOptions(
-            k=s.k,
-            mode=s.mode,
-            per_article=s.per_article,
+        return AskOptions(
+            k=k or s.k,
+            mode=mode or s.mode,
+            per_article=per_article or s.per_article,
             rrf_k=s.rrf_k,
             max_sentences=s.max_sentences,
             abstain_threshold=s.abstain_threshold,
+            filters=filters or Filters(),
         )
-        given = {key: value for key, value in overrides.items() if value is not None}
-        return replace(base, **given)  # type: ignore[arg-type]
 
-    def evidence(
-        self, messages: Sequence[Mapping[str, str]], generator: str | None = None, **overrides: object
-    ) -> Answer:
-        """Retrieval and the extractive answer: the evidence every generator starts from."""
-        condense = self.generator(generator).condense
-        return chat(self.reader(), self.embedder, messages, self.options(**overrides), self.cache, condense)
+    def reply(
+        self,
+        messages: Sequence[Mapping[str, str]],
+        generator: str | None = None,
+        options: AskOptions | None = None,
+    ) -> Reply:
+        """Messages (role/content) in; the evidence now, the text as it is written, the final Answer.
 
-    def respond(self, evidence: Answer, generator: str | None = None) -> Iterator[Event]:
-        """The chosen generator's deltas, then the final Answer."""
-        return self.generator(generator).respond(evidence.query, evidence)
+        Retrieval runs before this returns: a missing index or an unknown generator raises here,
+        before any front end has started a stream.
+        """
+        chosen = self.generator(generator)
+        evidence = chat(
+            self.reader(), self.embedder, messages, options or self.options(), self.cache, chosen.condense
+        )
+        return Reply(evidence, chosen.respond(evidence.query, evidence))
 
     def chat(
-        self, messages: Sequence[Mapping[str, str]], generator: str | None = None, **overrides: object
+        self,
+        messages: Sequence[Mapping[str, str]],
+        generator: str | None = None,
+        options: AskOptions | None = None,
     ) -> Answer:
-        """Messages (role/content) in, Answer out. Overrides: k, mode, per_article, filters, …"""
-        return self.finish(self.evidence(messages, generator, **overrides), generator)
+        """`reply` without the stream: the final Answer."""
+        return self.reply(messages, generator, options).answer
 
-    def finish(self, evidence: Answer, generator: str | None = None) -> Answer:
-        """`respond` without the stream: the final Answer."""
-        final = None
-        for item in self.respond(evidence, generator):
-            if isinstance(item, Answer):
-                final = item
-        assert final is not None, "a generator ends with its Answer"
-        return final
-
-    def ask(self, question: str, generator: str | None = None, **overrides: object) -> Answer:
-        return self.chat([{"role": "user", "content": question}], generator, **overrides)
+    def ask(self, question: str, generator: str | None = None, options: AskOptions | None = None) -> Answer:
+        return self.chat([{"role": "user", "content": question}], generator, options)
 
     def search(
         self,

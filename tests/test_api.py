@@ -259,14 +259,14 @@ def test_overload_is_503_with_retry_after_and_probes_still_answer(
     app = create_app(settings.model_copy(update={"max_concurrency": 1}))
     release, entered = threading.Event(), threading.Event()
     with TestClient(app) as client:
-        real_evidence = app.state.assistant.evidence
+        real_reply = app.state.assistant.reply
 
-        def slow_evidence(*args: Any, **kwargs: Any) -> Any:
+        def slow_reply(*args: Any, **kwargs: Any) -> Any:
             entered.set()
             release.wait(10)
-            return real_evidence(*args, **kwargs)
+            return real_reply(*args, **kwargs)
 
-        monkeypatch.setattr(app.state.assistant, "evidence", slow_evidence)
+        monkeypatch.setattr(app.state.assistant, "reply", slow_reply)
         first = threading.Thread(target=client.post, args=("/chat",), kwargs={"json": user(WHY)})
         first.start()
         assert entered.wait(10)
@@ -288,7 +288,7 @@ def test_unexpected_errors_are_a_generic_500_envelope(
         def broken(*args: Any, **kwargs: Any) -> Any:
             raise RuntimeError("secret internals")
 
-        monkeypatch.setattr(app.state.assistant, "evidence", broken)
+        monkeypatch.setattr(app.state.assistant, "reply", broken)
         r = client.post("/chat", json=user(WHY))
     assert r.status_code == 500 and r.json()["error"]["code"] == "internal_error"
     assert "secret" not in r.text

@@ -24,7 +24,6 @@ from typing import Any
 import pytest
 
 from index import ingest
-from rag.generation.base import Delta
 from rag.service import Assistant
 from rag.settings import Settings
 from rag.types import Answer
@@ -183,13 +182,11 @@ def test_killing_the_server_mid_answer_falls_back_within_the_timeout(
     proc, url = start_server(model)
     try:
         assistant = assistant_for(seed_index, url, real_embedder, llm_timeout=60.0, llm_gate=False)
-        evidence = assistant.evidence([{"role": "user", "content": "Why are migrants leaving?"}])
-        events = assistant.respond(evidence)
-        first = next(events)
-        assert isinstance(first, Delta)  # the model is writing
+        reply = assistant.reply([{"role": "user", "content": "Why are migrants leaving?"}])
+        assert next(reply.deltas())  # the model is writing
         t0 = time.monotonic()
         stop(proc)
-        final = [e for e in events if isinstance(e, Answer)][-1]
+        final, evidence = reply.answer, reply.evidence
     finally:
         stop(proc)
     assert time.monotonic() - t0 < 60.0

@@ -8,10 +8,9 @@ import typer
 
 from index.store import Filters
 from rag.cli.app import IndexDir, JsonOut, Model, app, out, print_json, settings_with
-from rag.generation.base import Delta
+from rag.reply import Reply
 from rag.retrieval import Mode
 from rag.service import GENERATORS, Assistant
-from rag.types import Answer
 
 Query = Annotated[str, typer.Argument(help="The question or query", show_default=False)]
 K = Annotated[int | None, typer.Option("--k", min=1, max=100, help="Passages to retrieve")]
@@ -69,12 +68,13 @@ def search_cmd(
         out.print("no passages found")
 
 
-def print_answer(answer: Answer, shown: str = "") -> None:
-    """The answer (unless `shown` already printed it as it streamed), flagged claims, the citations."""
-    if not shown:
+def print_answer(reply: Reply) -> None:
+    """The answer (unless its deltas already printed it), flagged claims, the citations."""
+    answer = reply.answer
+    if not reply.shown:
         out.print(answer.text, markup=False, highlight=False)
-    elif shown != answer.text:
-        note = "the language model failed" if answer.reason == "generator_unavailable" else "after checking"
+    elif reply.correction is not None:
+        note = "the language model failed" if reply.fell_back else "after checking"
         out.print(f"\n[dim]({note}, the answer is:)[/]")
         out.print(answer.text, markup=False, highlight=False)
     if answer.abstained:
@@ -113,22 +113,16 @@ def ask_cmd(
     assistant = Assistant(settings_with(index_dir, model))
     messages = [{"role": "user", "content": question}]
     filters = _filters(source, since, until, article)
-    evidence = assistant.evidence(messages, generator, k=k, mode=_mode(mode), filters=filters)
-    shown = ""
-    answer = evidence
-    for item in assistant.respond(evidence, generator):
-        if isinstance(item, Delta):
-            if not as_json:  # an LLM's answer is shown as it is written
-                out.print(item.text, end="", markup=False, highlight=False)
-            shown += item.text
-        else:
-            answer = item
+    reply = assistant.reply(messages, generator, assistant.options(k=k, mode=_mode(mode), filters=filters))
+    for text in reply.deltas():
+        if not as_json:  # an LLM's answer is shown as it is written
+            out.print(text, end="", markup=False, highlight=False)
     if as_json:
-        print_json(answer.to_dict())
+        print_json(reply.answer.to_dict())
         return
-    if shown:
+    if reply.shown:
         out.print()
-    print_answer(answer, shown)
+    print_answer(reply)
 
 
 def _generator(name: str | None) -> str | None:

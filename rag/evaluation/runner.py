@@ -139,7 +139,7 @@ def run_eval(
     options = assistant.options(mode=mode, k=k)
     records: list[dict[str, Any]] = []
     for i, q in enumerate(questions, start=1):
-        answer = assistant.chat([{"role": "user", "content": q.question}], mode=options.mode, k=options.k)
+        answer = assistant.chat([{"role": "user", "content": q.question}], options=options)
         records.append(record_of(q, answer, assistant.reader()))
         if progress is not None:
             progress(i, len(questions))
