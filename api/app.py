@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,7 +14,6 @@ from starlette.concurrency import run_in_threadpool
 
 from api import routes_articles, routes_chat, routes_index, routes_openai
 from api.errors import BodySizeLimit, ConcurrencyLimit, install_error_handlers
-from api.jobs import Jobs
 from api.metrics import Metrics, MetricsMiddleware
 from api.schemas import ErrorOut
 from index.errors import RagError
@@ -34,7 +32,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        assistant = await run_in_threadpool(Assistant, settings)
+        assistant = Assistant(settings)
+        await run_in_threadpool(lambda: assistant.embedder)  # the model loads once, here
         app.state.assistant = assistant
         try:  # open the index now rather than in the first query; without one, /ready says what to do
             reader = await run_in_threadpool(assistant.reader)
@@ -42,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except RagError as e:
             log.warning("not ready: %s", e)
         yield
-        if not app.state.jobs.join(timeout=0):
+        if not assistant.jobs.join(timeout=0):
             log.warning("shutting down during a rebuild: it is abandoned, the index keeps its old generation")
 
     app = FastAPI(
@@ -57,8 +56,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
-    app.state.jobs = Jobs()
-    app.state.write_lock = threading.Lock()
 
     install_error_handlers(app)
     for module in (routes_chat, routes_openai, routes_articles, routes_index):

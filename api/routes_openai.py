@@ -28,9 +28,9 @@ from api.schemas_openai import (
     chunk,
 )
 from api.sse import guarded, sse_response, text_pieces
-from index.chunking import ChunkingParams, get_encoding
 from rag.reply import Reply
 from rag.service import GENERATORS
+from rag.tokens import count_tokens
 from rag.types import Answer, Citation
 
 router = APIRouter(prefix="/v1", tags=["openai"])
@@ -47,13 +47,9 @@ def sources_block(citations: Sequence[Citation]) -> str:
     return "\n\nSources:\n" + "\n".join(lines)
 
 
-def _tokens(text: str) -> int:
-    return len(get_encoding(ChunkingParams().tokenizer).encode_ordinary(text))
-
-
 def usage(messages: Sequence[ChatMessage], content: str) -> dict[str, int]:
-    prompt = sum(_tokens(m.text()) for m in messages)
-    completion = _tokens(content)
+    prompt = sum(count_tokens(m.text()) for m in messages)
+    completion = count_tokens(content)
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
@@ -112,7 +108,7 @@ async def completion_chunks(
         yield data(chunk(base, {"content": piece}))
     yield data({**chunk(base, {}, finish="stop"), **extras(final)})
     if prompt_tokens is not None:
-        completion = _tokens(shown + rest)
+        completion = count_tokens(shown + rest)
         token_usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion}
         token_usage["total_tokens"] = prompt_tokens + completion
         yield data({**base, "object": "chat.completion.chunk", "choices": [], "usage": token_usage})
@@ -163,7 +159,7 @@ async def chat_completions(
     }
     if body.stream:
         include_usage = body.stream_options is not None and body.stream_options.include_usage
-        prompt_tokens = sum(_tokens(m.text()) for m in body.messages) if include_usage else None
+        prompt_tokens = sum(count_tokens(m.text()) for m in body.messages) if include_usage else None
         chunks = completion_chunks(base, reply, metrics.observe_answer, prompt_tokens)
         return sse_response(guarded(chunks, on_error=stream_error))
     answer = await run_in_threadpool(lambda: reply.answer)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.embedding import Embedder
-from index.reader import IndexReader
+from index.live import IndexReader
 from index.store import Filters
 from rag.extractive import SentenceVectors, candidates, cite, idf_weights, score_sentences, select
 from rag.retrieval import Mode, search

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 
 from index.embedding import Embedder
-from index.reader import IndexReader
+from index.live import IndexReader
 from rag.ask import AskOptions, abstention, ask
 from rag.extractive import SentenceVectors
 from rag.text import content_terms, words

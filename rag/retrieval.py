@@ -9,7 +9,7 @@ from typing import Literal
 import numpy as np
 
 from index.embedding import Embedder
-from index.reader import IndexReader
+from index.live import IndexReader
 from index.store import Filters
 from rag.fusion import rrf
 from rag.text import STOPWORDS, words

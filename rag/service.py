@@ -4,15 +4,16 @@ and the generators (extractive always; the OpenAI-compatible LLM when configured
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cached_property
 
-from index.embedding import Embedder, load_embedder
-from index.reader import IndexReader, LiveIndex
+from index.embedding import Embedder
 from index.store import Filters
 from rag.ask import AskOptions
 from rag.conversation import chat
 from rag.extractive import SentenceVectors
 from rag.generation.base import Extractive, Generator, Grounded, GroundedOptions
 from rag.generation.llm import GeneratorNotConfigured, LLMClient
+from rag.library import Library
 from rag.reply import Reply
 from rag.retrieval import Mode, SearchResult, search
 from rag.settings import Settings
@@ -21,19 +22,23 @@ from rag.types import Answer
 GENERATORS = ("extractive", "openai")
 
 
-class Assistant:
-    """Follows the index directory (a rebuild by any process is picked up on the next call)."""
+class Assistant(Library):
+    """Follows the index directory (a rebuild by any process is picked up on the next call).
+
+    Reads: `reply` (and `chat`, `ask`), `search`; writes and whole articles: see `Library`.
+    """
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
-        self.settings = settings
         if settings.generator == "openai":
             settings.llm_config()  # not configured: say so now, not at the first question
-        self.embedder = embedder or load_embedder(settings.model)
-        self.index = LiveIndex(settings.index_dir, self.embedder)
+        super().__init__(settings, embedder)
         self.cache = SentenceVectors()
-        self.generators: dict[str, Generator] = {"extractive": Extractive()}
-        if settings.llm_base_url and settings.llm_model:
-            s = settings
+
+    @cached_property
+    def generators(self) -> dict[str, Generator]:
+        generators: dict[str, Generator] = {"extractive": Extractive()}
+        s = self.settings
+        if s.llm_base_url and s.llm_model:
             options = GroundedOptions(
                 context_tokens=s.llm_context_tokens,
                 answer_tokens=s.llm_max_tokens,
@@ -44,10 +49,8 @@ class Assistant:
                 gate=s.llm_gate,
             )
             client = LLMClient(s.llm_config())
-            self.generators["openai"] = Grounded(client, self.embedder, self.cache, options)
-
-    def reader(self) -> IndexReader:
-        return self.index.get()
+            generators["openai"] = Grounded(client, self.embedder, self.cache, options)
+        return generators
 
     def generator(self, name: str | None = None) -> Generator:
         """The generator called `name` (default: the settings'); GeneratorNotConfigured if it isn't set up."""

@@ -83,7 +83,7 @@ def test_rebuild_runs_in_the_background_and_switches_generation(client: TestClie
     r = client.post("/index/rebuild")
     assert r.status_code == 202 and r.headers["location"] == "/index"
     job_id = r.json()["id"]
-    assert client.app.state.jobs.join(timeout=30)  # type: ignore[attr-defined]
+    assert client.app.state.assistant.jobs.join(timeout=30)  # type: ignore[attr-defined]
     status = client.get("/index").json()
     assert status["job"]["id"] == job_id and status["job"]["state"] == "succeeded"
     assert status["job"]["done"] == status["job"]["total"] > 0 and status["job"]["error"] is None
@@ -100,7 +100,7 @@ def test_a_second_rebuild_while_one_runs_is_409(client: TestClient, monkeypatch:
         release.wait(10)
         return IngestReport()
 
-    monkeypatch.setattr("api.routes_index.build", slow_build)
+    monkeypatch.setattr("index.ingest.build", slow_build)
     assert client.post("/index/rebuild").status_code == 202
     assert started.wait(10)
     job = client.get("/index").json()["job"]
@@ -108,7 +108,7 @@ def test_a_second_rebuild_while_one_runs_is_409(client: TestClient, monkeypatch:
     r = client.post("/index/rebuild")
     assert r.status_code == 409 and r.json()["error"]["code"] == "rebuild_running"
     release.set()
-    assert client.app.state.jobs.join(timeout=10)  # type: ignore[attr-defined]
+    assert client.app.state.assistant.jobs.join(timeout=10)  # type: ignore[attr-defined]
     assert client.get("/index").json()["job"]["state"] == "succeeded"
 
 
@@ -130,7 +130,7 @@ def test_failed_rebuild_is_reported_by_the_job(client: TestClient, settings: Set
     settings.articles_path.mkdir()
     (settings.articles_path / "empty.txt").write_text("")
     assert client.post("/index/rebuild").status_code == 202
-    assert client.app.state.jobs.join(timeout=30)  # type: ignore[attr-defined]
+    assert client.app.state.assistant.jobs.join(timeout=30)  # type: ignore[attr-defined]
     job = client.get("/index").json()["job"]
     assert job["state"] == "failed" and job["error"].startswith("bad_article")
     assert client.get("/ready").json()["generation"] == "gen-000001"

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from index.embedding import Embedder
-from index.reader import IndexReader
+from index.live import IndexReader
 from rag.evaluation.cache import DEFAULT_ROOT, cached_index
 from rag.evaluation.dataset import Question
 from rag.evaluation.metrics import Outcome, locate_quotes, ranked_articles, score_question
