@@ -27,7 +27,7 @@ from index import ingest
 from rag.service import Assistant
 from rag.settings import Settings
 from rag.types import Answer
-from tests.conftest import SEED_ID, SHARED, need_shared
+from tests.conftest import SEED_ID, SHARED
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow, pytest.mark.real_model]
 log = logging.getLogger(__name__)
@@ -84,14 +84,6 @@ def server(model: Path) -> Iterator[str]:
     proc, url = start_server(model)
     yield url
     stop(proc)
-
-
-@pytest.fixture(scope="module")
-def seed_index(tmp_path_factory: pytest.TempPathFactory, real_embedder: Any) -> Path:
-    need_shared()
-    index_dir = tmp_path_factory.mktemp("llm") / "idx"
-    ingest.build(index_dir, [SHARED / "seeds"], real_embedder)
-    return index_dir
 
 
 def assistant_for(index_dir: Path, url: str, embedder: Any, **extra: Any) -> Assistant:

@@ -35,8 +35,10 @@ from rag.evaluation.cache import DEFAULT_ROOT, lookup
 from rag.evaluation.dataset import load_questions
 from rag.evaluation.gates import BadBound, failures, parse_bounds
 from rag.evaluation.metrics import METRICS
-from rag.evaluation.report import DESCRIPTIONS, fmt, fmt_delta, load_summary, summarize, write_reports
+from rag.evaluation.presentation import DESCRIPTIONS, fmt, fmt_delta
+from rag.evaluation.report import write_reports
 from rag.evaluation.runner import IndexSource, ProgressFn, prepare_index, run_eval
+from rag.evaluation.summary import load_summary, summarize
 from rag.service import GENERATORS
 
 Questions = Annotated[Path, typer.Argument(help="questions.jsonl (format: ../shared/eval/README.md)")]
