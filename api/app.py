@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.assistant = assistant
         try:  # open the index now rather than in the first query; without one, /ready says what to do
             reader = await run_in_threadpool(assistant.reader)
-            log.info("serving %s (%s, model %s)", settings.index_dir, reader.generation, settings.model)
+            log.info("serving %s (%s, model %s)", settings.index.dir, reader.generation, settings.index.model)
         except RagError as e:
             log.warning("not ready: %s", e)
         yield
@@ -63,8 +63,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _add_chat_page(app)
 
     # the last added runs first: metrics see every answer, the limits answer before routing
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(ConcurrencyLimit, max_in_flight=settings.max_concurrency, exempt=UNLIMITED_PATHS)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.server.max_body_bytes)
+    app.add_middleware(
+        ConcurrencyLimit, max_in_flight=settings.server.max_concurrency, exempt=UNLIMITED_PATHS
+    )
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     return app
 

@@ -40,7 +40,7 @@ MetricsDep = Annotated[Metrics, Depends(_metrics)]
 
 def configured_key(settings: Settings) -> str | None:
     """The API key, or None when unset (an empty RAG_API_KEY counts as unset)."""
-    key = settings.api_key.get_secret_value() if settings.api_key is not None else ""
+    key = settings.server.api_key.get_secret_value() if settings.server.api_key is not None else ""
     return key or None
 
 

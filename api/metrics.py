@@ -8,7 +8,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from index.manifest import Manifest
-from rag.reasons import Reason
+from rag.reasons import ABSTENTIONS, Reason
 from rag.types import Answer
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -38,6 +38,8 @@ class Metrics:
         self.abstentions = Counter(
             "newsrag_abstentions", "Answers that abstained, by reason", ["reason"], registry=r
         )
+        for reason in sorted(ABSTENTIONS):  # every label from the registry, at 0 until it happens
+            self.abstentions.labels(reason=reason.value)
 
         self.generator_fallbacks = Counter(
             "newsrag_generator_fallbacks",

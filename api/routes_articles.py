@@ -17,7 +17,7 @@ router = APIRouter(tags=["articles"])
 @router.post("/search", response_model=SearchOut)
 async def search(body: SearchRequest, assistant: AssistantDep, settings: SettingsDep) -> Any:
     """Ranked passages (hybrid dense + lexical by default), with article metadata and scores."""
-    check_question([(("body", "query"), body.query)], settings.max_question_chars)
+    check_question([(("body", "query"), body.query)], settings.server.max_question_chars)
     result = await run_in_threadpool(
         assistant.search,
         body.query,

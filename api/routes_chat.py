@@ -56,7 +56,7 @@ async def answer_events(reply: Reply, observe: Callable[[Answer], None]) -> Asyn
 @router.post("/chat", response_model=AnswerOut, responses=SSE_DOC)
 async def chat(body: ChatRequest, assistant: AssistantDep, settings: SettingsDep, metrics: MetricsDep) -> Any:
     """Answer the last user message (earlier turns resolve follow-ups), citing the articles."""
-    check_question(user_texts(body.messages), settings.max_question_chars)
+    check_question(user_texts(body.messages), settings.server.max_question_chars)
     messages = [{"role": m.role, "content": m.content} for m in body.messages]
     options = assistant.options(
         k=body.k, mode=body.mode, per_article=body.per_article, filters=body.filters()

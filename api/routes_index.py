@@ -8,9 +8,13 @@ from fastapi import APIRouter, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import AssistantDep, MetricsDep, SettingsDep, WriteAuth
-from api.schemas import IndexOut, JobOut
+from api.schemas import IndexOut, JobOut, VocabularyOut
 from index.errors import RagError
 from index.manifest import Manifest
+from rag.answer_types import AnswerType
+from rag.reasons import DESCRIPTIONS as REASONS
+from rag.reasons import Reason
+from rag.registry import GENERATORS, MODES
 
 router = APIRouter(tags=["index"])
 
@@ -35,9 +39,22 @@ def index_status(assistant: AssistantDep, settings: SettingsDep) -> Any:
     """The served generation's manifest (null before the first build) and the last rebuild job."""
     manifest = _manifest_or_none(assistant)
     return {
-        "index_dir": str(settings.index_dir),
+        "index_dir": str(settings.index.dir),
         "manifest": manifest.to_dict() if manifest is not None else None,
         "job": assistant.jobs.snapshot(),
+    }
+
+
+@router.get("/vocabulary", response_model=VocabularyOut)
+def vocabulary(assistant: AssistantDep) -> dict[str, Any]:
+    """Retrieval modes, generators, abstention reasons and answer types, from their registries."""
+    return {
+        "modes": [{"name": n, "description": m.description} for n, m in MODES.items()],
+        "generators": [{"name": n, "description": g.description} for n, g in GENERATORS.items()],
+        "configured": list(assistant.generators),
+        "default_generator": assistant.settings.answer.generator,
+        "reasons": [{"name": r.value, "description": REASONS[r]} for r in Reason],
+        "answer_types": [t.value for t in AnswerType],
     }
 
 

@@ -28,8 +28,8 @@ from api.schemas_openai import (
     chunk,
 )
 from api.sse import guarded, sse_response, text_pieces
+from rag.registry import GENERATORS
 from rag.reply import Reply
-from rag.service import GENERATORS
 from rag.tokens import count_tokens
 from rag.types import Answer, Citation
 
@@ -147,7 +147,7 @@ async def chat_completions(
         for i, m in enumerate(body.messages)
         if m.role == "user"
     ]
-    check_question(user_turns, settings.max_question_chars)
+    check_question(user_turns, settings.server.max_question_chars)
     messages = [{"role": m.role, "content": m.text()} for m in body.messages]
     generator = generator_of(body.model)
     reply = await run_in_threadpool(assistant.reply, messages, generator)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from index import ingest
+from index.chunking import ChunkingParams
 from index.embedding import Embedder, load_embedder
 from index.errors import ArticleNotFound, RagError
 from index.ingest import IngestReport
@@ -27,6 +28,12 @@ from index.types import Article, Chunk
 from index.writer import Progress
 from rag.jobs import Job, Jobs
 from rag.settings import Settings
+
+
+def chunking_of(settings: Settings) -> ChunkingParams:
+    """Chunking for a new index (an existing index keeps the chunking it was built with)."""
+    i = settings.index
+    return ChunkingParams(target_tokens=i.chunk_tokens, overlap_sentences=i.chunk_overlap)
 
 
 class ArticlesPathMissing(RagError):
@@ -57,11 +64,11 @@ class Library:
 
     @cached_property
     def embedder(self) -> Embedder:
-        return load_embedder(self.settings.model)
+        return load_embedder(self.settings.index.model)
 
     @cached_property
     def index(self) -> LiveIndex:
-        return LiveIndex(self.settings.index_dir, self.embedder)
+        return LiveIndex(self.settings.index.dir, self.embedder)
 
     def reader(self) -> IndexReader:
         """The served generation (checked against the embedder; opened once, followed as it changes)."""
@@ -71,7 +78,7 @@ class Library:
         # a one-shot command (rag info / show) reads without loading a model; a server reuses its reader
         if "embedder" in self.__dict__:
             return self.reader()
-        return IndexReader.open(self.settings.index_dir)
+        return IndexReader.open(self.settings.index.dir)
 
     # -- reads of the index itself ---------------------------------------------------------------------
     def manifest(self) -> Manifest:
@@ -82,19 +89,21 @@ class Library:
         reader = self._snapshot()
         article = reader.db.article(article_id)
         if article is None:
-            raise ArticleNotFound(f"no article with id {article_id!r} in {self.settings.index_dir}")
+            raise ArticleNotFound(f"no article with id {article_id!r} in {self.settings.index.dir}")
         return ArticleView(article, reader.db.chunks_of(article_id), reader.generation)
 
     # -- writes --------------------------------------------------------------------------------------
     def build(self, paths: Sequence[str | Path], progress: Progress | None = None) -> IngestReport:
         """A full rebuild from `paths` into a new generation, switched to only when complete."""
-        return ingest.build(self.settings.index_dir, paths, self.embedder, self.settings.chunking(), progress)
+        return ingest.build(
+            self.settings.index.dir, paths, self.embedder, chunking_of(self.settings), progress
+        )
 
     def add(self, paths: Sequence[str | Path], progress: Progress | None = None) -> IngestReport:
         """Add or update the articles read from files and folders (by id; unchanged ones cost nothing)."""
         with self._write_lock:
             return ingest.add(
-                self.settings.index_dir, paths, self.embedder, self.settings.chunking(), progress
+                self.settings.index.dir, paths, self.embedder, chunking_of(self.settings), progress
             )
 
     def upsert(
@@ -104,22 +113,22 @@ class Library:
         articles = articles_from_records(records, origin)
         with self._write_lock:
             report = ingest.add_articles(
-                self.settings.index_dir, articles, self.embedder, self.settings.chunking()
+                self.settings.index.dir, articles, self.embedder, chunking_of(self.settings)
             )
         return report, [a.id for a in articles]
 
     def remove(self, ids: Sequence[str]) -> IngestReport:
         """Remove articles with their chunks and vectors; unknown ids are reported as missing."""
         with self._write_lock:
-            return ingest.remove(self.settings.index_dir, ids, self.embedder)
+            return ingest.remove(self.settings.index.dir, ids, self.embedder)
 
     def start_rebuild(self) -> Job:
-        """Rebuild from `settings.articles_path` in a background job (see `jobs.snapshot()`).
+        """Rebuild from `settings.index.articles_path` in a background job (see `jobs.snapshot()`).
 
         ArticlesPathMissing or IndexLocked now rather than a job that fails at once."""
-        source = self.settings.articles_path
+        source = self.settings.index.articles_path
         if not source.exists():
             raise ArticlesPathMissing(f"articles path {source} does not exist (set RAG_ARTICLES_PATH)")
-        with WriterLock(self.settings.index_dir):  # `rag build` in another process may hold it
+        with WriterLock(self.settings.index.dir):  # `rag build` in another process may hold it
             pass
         return self.jobs.start(lambda progress: self.build([source], progress))

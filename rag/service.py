@@ -1,5 +1,5 @@
 """The assistant as every front end uses it: one index, one embedder, one sentence cache, settings,
-and the generators (extractive always; the OpenAI-compatible LLM when configured)."""
+and the generators of `rag.registry.GENERATORS` that are configured."""
 
 from __future__ import annotations
 
@@ -11,15 +11,21 @@ from index.store import Filters
 from rag.ask import AskOptions
 from rag.conversation import chat
 from rag.extractive import SentenceVectors
-from rag.generation.base import Extractive, Generator, Grounded, GroundedOptions
-from rag.generation.llm import GeneratorNotConfigured, LLMClient
+from rag.generation.base import Generator
+from rag.generation.llm import GeneratorNotConfigured
 from rag.library import Library
+from rag.registry import GENERATORS, load
 from rag.reply import Reply
 from rag.retrieval import Mode, SearchResult, search
 from rag.settings import Settings
 from rag.types import Answer
 
-GENERATORS = ("extractive", "openai")
+
+def check_generator(settings: Settings) -> None:
+    """GeneratorNotConfigured, saying what to set, when the default generator is not set up."""
+    spec = GENERATORS[settings.answer.generator]
+    if spec.check is not None:
+        load(spec.check)(settings)
 
 
 class Assistant(Library):
@@ -29,37 +35,30 @@ class Assistant(Library):
     """
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
-        if settings.generator == "openai":
-            settings.llm_config()  # not configured: say so now, not at the first question
+        check_generator(settings)  # not configured: say so now, not at the first question
         super().__init__(settings, embedder)
         self.cache = SentenceVectors()
+        self._unavailable: dict[str, GeneratorNotConfigured] = {}
 
     @cached_property
     def generators(self) -> dict[str, Generator]:
-        generators: dict[str, Generator] = {"extractive": Extractive()}
-        s = self.settings
-        if s.llm_base_url and s.llm_model:
-            options = GroundedOptions(
-                context_tokens=s.llm_context_tokens,
-                answer_tokens=s.llm_max_tokens,
-                max_passages=s.llm_max_passages,
-                support_threshold=s.support_threshold,
-                drop_unsupported=s.unsupported == "drop",
-                condense=s.llm_condense,
-                gate=s.llm_gate,
-            )
-            client = LLMClient(s.llm_config())
-            generators["openai"] = Grounded(client, self.embedder, self.cache, options)
-        return generators
+        """Every registered generator that is configured, by name."""
+        built: dict[str, Generator] = {}
+        for name, spec in GENERATORS.items():
+            try:
+                built[name] = load(spec.factory)(self.settings, self)
+            except GeneratorNotConfigured as e:
+                self._unavailable[name] = e
+        return built
 
     def generator(self, name: str | None = None) -> Generator:
         """The generator called `name` (default: the settings'); GeneratorNotConfigured if it isn't set up."""
-        name = name or self.settings.generator
-        if name not in self.generators:
-            if name == "openai":
-                self.settings.llm_config()  # raises with what to set
-            raise GeneratorNotConfigured(f"unknown generator {name!r}: choose one of {', '.join(GENERATORS)}")
-        return self.generators[name]
+        name = name or self.settings.answer.generator
+        if name in self.generators:
+            return self.generators[name]
+        if name in self._unavailable:
+            raise self._unavailable[name]
+        raise GeneratorNotConfigured(f"unknown generator {name!r}: choose one of {', '.join(GENERATORS)}")
 
     def options(
         self,
@@ -70,14 +69,14 @@ class Assistant(Library):
         filters: Filters | None = None,
     ) -> AskOptions:
         """The settings' answering options, with the given (non-None) values instead."""
-        s = self.settings
+        r, a = self.settings.retrieval, self.settings.answer
         return AskOptions(
-            k=k or s.k,
-            mode=mode or s.mode,
-            per_article=per_article or s.per_article,
-            rrf_k=s.rrf_k,
-            max_sentences=s.max_sentences,
-            abstain_threshold=s.abstain_threshold,
+            k=k or r.k,
+            mode=mode or r.mode,
+            per_article=per_article or r.per_article,
+            rrf_k=r.rrf_k,
+            max_sentences=a.max_sentences,
+            abstain_threshold=a.abstain_threshold,
             filters=filters or Filters(),
         )
 
@@ -119,15 +118,15 @@ class Assistant(Library):
         filters: Filters | None = None,
         per_article: int | None = None,
     ) -> SearchResult:
-        s = self.settings
+        o = self.options(k=k, mode=mode, per_article=per_article, filters=filters)
         return search(
             self.reader(),
             self.embedder,
             query,
-            k=k or s.k,
-            mode=mode or s.mode,
-            filters=filters,
-            per_article=per_article or s.per_article,
-            rrf_k=s.rrf_k,
+            k=o.k,
+            mode=o.mode,
+            filters=o.filters,
+            per_article=o.per_article,
+            rrf_k=o.rrf_k,
             for_answer=False,
         )

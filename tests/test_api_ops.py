@@ -113,7 +113,7 @@ def test_a_second_rebuild_while_one_runs_is_409(client: TestClient, monkeypatch:
 
 
 def test_writes_while_another_process_holds_the_index_are_409(client: TestClient, settings: Settings) -> None:
-    with WriterLock(settings.index_dir):
+    with WriterLock(settings.index.dir):
         for r in (
             client.post("/index/rebuild"),
             client.post("/articles", json={"id": "x", "title": "X", "text": "Some text."}),
@@ -124,11 +124,11 @@ def test_writes_while_another_process_holds_the_index_are_409(client: TestClient
 
 
 def test_failed_rebuild_is_reported_by_the_job(client: TestClient, settings: Settings) -> None:
-    shutil.rmtree(settings.articles_path)
+    shutil.rmtree(settings.index.articles_path)
     r = client.post("/index/rebuild")
     assert r.status_code == 409 and r.json()["error"]["code"] == "articles_path_missing"
-    settings.articles_path.mkdir()
-    (settings.articles_path / "empty.txt").write_text("")
+    settings.index.articles_path.mkdir()
+    (settings.index.articles_path / "empty.txt").write_text("")
     assert client.post("/index/rebuild").status_code == 202
     assert client.app.state.assistant.jobs.join(timeout=30)  # type: ignore[attr-defined]
     job = client.get("/index").json()["job"]
@@ -187,10 +187,10 @@ def test_serve_hands_settings_to_the_app_factory(monkeypatch: pytest.MonkeyPatch
     assert result.exit_code == 0, result.output
     assert "http://0.0.0.0:8123/" in result.output and "curl" in result.output
     (target,), kwargs = calls[0]
-    assert target == "api.app:app_factory" and kwargs["factory"] and kwargs["port"] == 8123
-    s = get_settings()
-    assert (s.index_dir, s.model, s.articles_path) == (tmp_path / "i", "fake", tmp_path / "a")
-    assert s.api_key == SecretStr("k")
+    assert target.func.__name__ == "create_app" and kwargs["factory"] and kwargs["port"] == 8123
+    (s,) = target.args  # the settings themselves, not the environment
+    assert (s.index.dir, s.index.model, s.index.articles_path) == (tmp_path / "i", "fake", tmp_path / "a")
+    assert s.server.api_key == SecretStr("k")
 
 
 def test_loopback_hosts() -> None:

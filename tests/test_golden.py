@@ -79,9 +79,7 @@ def stub() -> Iterator[StubLLM]:
 
 @pytest.fixture
 def llm_client(tmp_path: Path, stub: StubLLM) -> Iterator[TestClient]:
-    settings = make_settings(tmp_path).model_copy(
-        update={"llm_base_url": stub.url, "llm_model": "stub", "llm_timeout": 1.0}
-    )
+    settings = make_settings(tmp_path).updated(llm_base_url=stub.url, llm_model="stub", llm_timeout=1.0)
     yield from served(settings)
 
 
@@ -118,8 +116,8 @@ LLM_CASES = {
 @pytest.mark.parametrize("case", list(LLM_CASES))
 def test_llm_outputs_match_golden(tmp_path: Path, stub: StubLLM, golden: Any, case: str) -> None:
     reply, extra = LLM_CASES[case]
-    settings = make_settings(tmp_path).model_copy(
-        update={"llm_base_url": stub.url, "llm_model": "stub", "llm_timeout": 1.0, **extra}
+    settings = make_settings(tmp_path).updated(
+        llm_base_url=stub.url, llm_model="stub", llm_timeout=1.0, **extra
     )
     for client in served(settings):
         stub.script(reply)
@@ -152,7 +150,7 @@ def test_cli_ask_matches_golden(
     tmp_path: Path, stub: StubLLM, monkeypatch: pytest.MonkeyPatch, golden: Any, as_json: bool
 ) -> None:
     settings = make_settings(tmp_path)
-    env = {"RAG_MODEL": "fake", "RAG_ABSTAIN_THRESHOLD": "0.35", "RAG_INDEX_DIR": str(settings.index_dir)}
+    env = {"RAG_MODEL": "fake", "RAG_ABSTAIN_THRESHOLD": "0.35", "RAG_INDEX_DIR": str(settings.index.dir)}
     flags = ["--json"] if as_json else []
     suffix = "json" if as_json else "txt"
     golden(f"cli-ask.{suffix}", _rag_ask(monkeypatch, env, *flags))

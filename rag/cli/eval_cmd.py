@@ -19,10 +19,14 @@ from rich.progress import (
 from rich.table import Table
 
 from rag.cli.app import (
+    GeneratorOpt,
     IndexDir,
     JsonOut,
     Model,
+    ModeOpt,
     app,
+    checked_generator,
+    checked_mode,
     embedder_for,
     err,
     out,
@@ -39,7 +43,7 @@ from rag.evaluation.presentation import DESCRIPTIONS, fmt, fmt_delta
 from rag.evaluation.report import write_reports
 from rag.evaluation.runner import IndexSource, ProgressFn, prepare_index, run_eval
 from rag.evaluation.summary import load_summary, summarize
-from rag.service import GENERATORS
+from rag.library import chunking_of
 
 Questions = Annotated[Path, typer.Argument(help="questions.jsonl (format: ../shared/eval/README.md)")]
 Articles = Annotated[
@@ -52,16 +56,11 @@ Mins = Annotated[
     typer.Option("--min", help=f"Fail (exit 1) below METRIC=VALUE, e.g. hit@10=0.9; {' '.join(METRICS)}"),
 ]
 Maxs = Annotated[list[str] | None, typer.Option("--max", help="Fail (exit 1) above METRIC=VALUE")]
-ModeOpt = Annotated[str | None, typer.Option("--mode", help="dense | lexical | hybrid (default: settings)")]
 K = Annotated[int | None, typer.Option("--k", min=1, max=100, help="Passages per question (default: RAG_K)")]
 Limit = Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N questions")]
 CacheDir = Annotated[
     Path,
     typer.Option("--cache-dir", envvar="RAG_EVAL_CACHE", help="Where throw-away indexes are cached"),
-]
-GeneratorOpt = Annotated[
-    str | None,
-    typer.Option("--generator", help="extractive | openai (the LLM of RAG_LLM_*); default RAG_GENERATOR"),
 ]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log to stderr")]
 
@@ -143,10 +142,7 @@ def eval_cmd(
         _fail_usage(str(e))
     if articles is not None and index_dir is not None:
         _fail_usage("give --articles (build a throw-away index) or --index-dir (use one), not both")
-    if mode is not None and mode not in ("dense", "lexical", "hybrid"):
-        _fail_usage(f"--mode must be dense, lexical or hybrid, not {mode!r}")
-    if generator is not None and generator not in GENERATORS:
-        _fail_usage(f"--generator must be one of {', '.join(GENERATORS)}, not {generator!r}")
+    mode, generator = checked_mode(mode), checked_generator(generator)
     old = None
     if compare is not None:
         try:
@@ -157,13 +153,13 @@ def eval_cmd(
     settings = settings_with(index_dir, model, mode=mode, k=k, generator=generator)
     embedder = embedder_for(settings)
     source = IndexSource(index_dir=index_dir, articles=articles, cache_root=cache_dir)
-    cached = lookup(articles, embedder, settings.chunking(), cache_dir) if articles else None
+    cached = lookup(articles, embedder, chunking_of(settings), cache_dir) if articles else None
     with progress_bar("embedding articles", quiet=articles is None or cached is not None) as build_progress:
         used_dir, index_info = prepare_index(source, settings, embedder, build_progress)
     if articles is not None:
         how = "reused (nothing embedded)" if index_info["cached"] else "built"
         err.print(f"index {how}: {used_dir}", markup=False, highlight=False, soft_wrap=True)
-    settings = settings.model_copy(update={"index_dir": used_dir})
+    settings = settings.updated(index_dir=used_dir)
     with question_bar(len(items), quiet=False) as progress:
         run = run_eval(items, settings, embedder, index_info, progress=progress)
     name = set_name(questions)
@@ -171,7 +167,7 @@ def eval_cmd(
     summary = summarize(run, meta, old)
     failed = failures(summary["metrics"], bounds)
     summary["gates"] = {"bounds": [str(b) for b in bounds], "failed": failed}
-    suffix = "" if settings.generator == "extractive" else f"-{settings.generator}"
+    suffix = "" if settings.answer.generator == "extractive" else f"-{settings.answer.generator}"
     target = out_dir or Path("eval-out") / f"{name}-{run.config['mode']}{suffix}"
     write_reports(target, summary, run.records)
     if as_json:

@@ -80,7 +80,7 @@ def info(index_dir: IndexDir = None, as_json: JsonOut = False) -> None:
     s = settings_with(index_dir)
     m = Library(s).manifest()  # no model loaded
     data = {
-        "index_dir": str(s.index_dir),
+        "index_dir": str(s.index.dir),
         "generation": m.generation,
         "created": m.created,
         "articles": m.articles,

@@ -7,28 +7,28 @@ from typing import Annotated
 import typer
 
 from index.store import Filters
-from rag.cli.app import IndexDir, JsonOut, Model, app, out, print_json, settings_with
+from rag.cli.app import (
+    GeneratorOpt,
+    IndexDir,
+    JsonOut,
+    Model,
+    ModeOpt,
+    app,
+    checked_generator,
+    checked_mode,
+    out,
+    print_json,
+    settings_with,
+)
 from rag.reply import Reply
-from rag.retrieval import Mode
-from rag.service import GENERATORS, Assistant
+from rag.service import Assistant
 
 Query = Annotated[str, typer.Argument(help="The question or query", show_default=False)]
 K = Annotated[int | None, typer.Option("--k", min=1, max=100, help="Passages to retrieve")]
-ModeOpt = Annotated[str | None, typer.Option("--mode", help="dense | lexical | hybrid")]
 Source = Annotated[list[str] | None, typer.Option("--source", help="Only this outlet (repeatable)")]
 Since = Annotated[str | None, typer.Option("--since", help="Only articles dated on or after (YYYY-MM-DD)")]
 Until = Annotated[str | None, typer.Option("--until", help="Only articles dated on or before (YYYY-MM-DD)")]
-GeneratorOpt = Annotated[
-    str | None,
-    typer.Option("--generator", help="extractive | openai (an OpenAI-compatible LLM: RAG_LLM_*)"),
-]
 ArticleIds = Annotated[list[str] | None, typer.Option("--article", help="Only this article id (repeatable)")]
-
-
-def _mode(mode: str | None) -> Mode | None:
-    if mode is not None and mode not in ("dense", "lexical", "hybrid"):
-        raise typer.BadParameter(f"--mode must be dense, lexical or hybrid, not {mode!r}")
-    return mode  # type: ignore[return-value]
 
 
 def _filters(
@@ -51,8 +51,9 @@ def search_cmd(
     as_json: JsonOut = False,
 ) -> None:
     """Ranked passages for a query (hybrid dense + lexical by default)."""
+    mode = checked_mode(mode)
     assistant = Assistant(settings_with(index_dir, model))
-    result = assistant.search(query, k=k, mode=_mode(mode), filters=_filters(source, since, until, article))
+    result = assistant.search(query, k=k, mode=mode, filters=_filters(source, since, until, article))
     if as_json:
         print_json([p.to_dict() for p in result.passages])
         return
@@ -109,11 +110,11 @@ def ask_cmd(
     as_json: JsonOut = False,
 ) -> None:
     """Answer a question from the articles, citing the exact sentences, or say they don't."""
-    generator = _generator(generator)
+    mode, generator = checked_mode(mode), checked_generator(generator)
     assistant = Assistant(settings_with(index_dir, model))
     messages = [{"role": "user", "content": question}]
     filters = _filters(source, since, until, article)
-    reply = assistant.reply(messages, generator, assistant.options(k=k, mode=_mode(mode), filters=filters))
+    reply = assistant.reply(messages, generator, assistant.options(k=k, mode=mode, filters=filters))
     for text in reply.deltas():
         if not as_json:  # an LLM's answer is shown as it is written
             out.print(text, end="", markup=False, highlight=False)
@@ -123,9 +124,3 @@ def ask_cmd(
     if reply.shown:
         out.print()
     print_answer(reply)
-
-
-def _generator(name: str | None) -> str | None:
-    if name is not None and name not in GENERATORS:
-        raise typer.BadParameter(f"--generator must be one of {', '.join(GENERATORS)}, not {name!r}")
-    return name
