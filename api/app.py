@@ -12,9 +12,12 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from api import routes_articles, routes_chat, routes_index, routes_openai
 from api.errors import BodySizeLimit, ConcurrencyLimit, install_error_handlers
 from api.metrics import Metrics, MetricsMiddleware
+from api.routes_articles import router as articles_router
+from api.routes_chat import router as chat_router
+from api.routes_index import router as index_router
+from api.routes_openai import router as openai_router
 from api.schemas import ErrorOut
 from index.errors import RagError
 from rag.service import Assistant
@@ -58,8 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = Metrics()
 
     install_error_handlers(app)
-    for module in (routes_chat, routes_openai, routes_articles, routes_index):
-        app.include_router(module.router)
+    for router in (chat_router, openai_router, articles_router, index_router):
+        app.include_router(router)
     _add_chat_page(app)
 
     # the last added runs first: metrics see every answer, the limits answer before routing

@@ -37,7 +37,7 @@ from rag.cli.app import (
 )
 from rag.evaluation.cache import DEFAULT_ROOT, lookup
 from rag.evaluation.dataset import load_questions
-from rag.evaluation.gates import BadBound, failures, parse_bounds
+from rag.evaluation.gates import BadBound, Bound, failures, parse_bounds
 from rag.evaluation.metrics import METRICS
 from rag.evaluation.presentation import DESCRIPTIONS, fmt, fmt_delta
 from rag.evaluation.report import write_reports
@@ -113,6 +113,36 @@ def _fail_usage(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
+def _usage(
+    min_: list[str] | None,
+    max_: list[str] | None,
+    articles: Path | None,
+    index_dir: Path | None,
+    compare: Path | None,
+) -> tuple[list[Bound], dict[str, Any] | None]:
+    """The bounds and the summary to compare with; exit 2 on a usage error."""
+    try:
+        bounds = parse_bounds(min_ or [], max_ or [])
+    except BadBound as e:
+        _fail_usage(str(e))
+    if articles is not None and index_dir is not None:
+        _fail_usage("give --articles (build a throw-away index) or --index-dir (use one), not both")
+    if compare is None:
+        return bounds, None
+    try:
+        return bounds, load_summary(compare)
+    except (OSError, ValueError) as e:
+        _fail_usage(f"--compare: {e}")
+
+
+def _show(summary: Mapping[str, Any], target: Path, as_json: bool) -> None:
+    if as_json:
+        print_json(summary)
+        return
+    print_table(summary)
+    out.print(f"reports: {target}/report.md, {target}/report.html", markup=False, highlight=False)
+
+
 @app.command("eval")
 def eval_cmd(
     questions: Questions,
@@ -136,19 +166,8 @@ def eval_cmd(
     Exits 1 when a --min/--max bound is not met, 2 on a usage error (e.g. an unknown metric).
     """
     setup_logging(verbose)
-    try:
-        bounds = parse_bounds(min_ or [], max_ or [])
-    except BadBound as e:
-        _fail_usage(str(e))
-    if articles is not None and index_dir is not None:
-        _fail_usage("give --articles (build a throw-away index) or --index-dir (use one), not both")
+    bounds, old = _usage(min_, max_, articles, index_dir, compare)
     mode, generator = checked_mode(mode), checked_generator(generator)
-    old = None
-    if compare is not None:
-        try:
-            old = load_summary(compare)
-        except (OSError, ValueError) as e:
-            _fail_usage(f"--compare: {e}")
     items = load_questions(questions, limit)
     settings = settings_with(index_dir, model, mode=mode, k=k, generator=generator)
     embedder = embedder_for(settings)
@@ -170,11 +189,7 @@ def eval_cmd(
     suffix = "" if settings.answer.generator == "extractive" else f"-{settings.answer.generator}"
     target = out_dir or Path("eval-out") / f"{name}-{run.config['mode']}{suffix}"
     write_reports(target, summary, run.records)
-    if as_json:
-        print_json(summary)
-    else:
-        print_table(summary)
-        out.print(f"reports: {target}/report.md, {target}/report.html", markup=False, highlight=False)
+    _show(summary, target, as_json)
     if failed:
         for line in failed:
             err.print(f"FAILED {line}", markup=False, highlight=False, style="red", soft_wrap=True)

@@ -50,6 +50,30 @@ def serve(
 ) -> None:
     """Serve the chat API, the OpenAI-compatible endpoint and the chat page."""
     s = settings_with(index_dir, model, host=host, port=port, articles_path=articles)
+    _refuse_unsafe(s)
+    # one OpenMP thread per request: concurrent requests (or any other load) on a small machine
+    # otherwise make torch's spinning thread teams collide — query embedding went from ~20 ms to
+    # ~700 ms on the 2-core box under load. Set before uvicorn imports torch; OMP_NUM_THREADS wins.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+    import uvicorn  # only the server needs it
+
+    _announce(s)
+    factory = partial(load(APP_FACTORY), s)  # the settings themselves, not the environment
+    uvicorn.run(
+        factory,
+        factory=True,
+        host=s.server.host,
+        port=s.server.port,
+        log_level=s.server.log_level,
+        log_config=log_config(s),
+    )
+
+
+def _refuse_unsafe(s: Settings) -> None:
+    """Exit 2 before starting: beyond loopback without a key, or a generator that is not set up."""
     if not is_loopback(s.server.host) and not has_api_key(s):
         err.print(
             f"refusing to listen on {s.server.host} without an API key: set RAG_API_KEY "
@@ -64,15 +88,9 @@ def serve(
     except RagError as e:
         err.print(f"error ({e.code}): {e}", style="red", markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
-    # one OpenMP thread per request: concurrent requests (or any other load) on a small machine
-    # otherwise make torch's spinning thread teams collide — query embedding went from ~20 ms to
-    # ~700 ms on the 2-core box under load. Set before uvicorn imports torch; OMP_NUM_THREADS wins.
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-    import uvicorn  # only the server needs it
 
+def _announce(s: Settings) -> None:
     url = f"http://{s.server.host if ':' not in s.server.host else f'[{s.server.host}]'}:{s.server.port}"
     body = '{"messages": [{"role": "user", "content": "Why are migrants leaving?"}]}'
     err.print(
@@ -87,15 +105,6 @@ def serve(
         f"try: curl -s {url}/chat -H 'Content-Type: application/json' -d '{body}'",
         markup=False,
         soft_wrap=True,
-    )
-    factory = partial(load(APP_FACTORY), s)  # the settings themselves, not the environment
-    uvicorn.run(
-        factory,
-        factory=True,
-        host=s.server.host,
-        port=s.server.port,
-        log_level=s.server.log_level,
-        log_config=log_config(s),
     )
 
 
