@@ -297,12 +297,12 @@ def test_unexpected_errors_are_a_generic_500_envelope(
 # -- the LLM path with the in-process scripted LLM (no HTTP) ------------------------------------------
 def test_chat_stream_replaces_what_an_llm_showed_when_it_fails_midway(settings: Settings) -> None:
     from rag.generation.fake import Scripted, ScriptedLLM
-    from rag.generation.grounded import Grounded, GroundedOptions
+    from rag.generation.grounded import Grounded
 
     for client in served(settings):
         assistant = client.app.state.assistant  # type: ignore[attr-defined]
         llm = ScriptedLLM([Scripted("Migrants left because the shelter was full [1].", fail_after=3)])
-        assistant.generators["openai"] = Grounded(llm, assistant.embedder, assistant.cache, GroundedOptions())
+        assistant.generators["openai"] = Grounded(llm, assistant.embedder, assistant.cache)
         events = sse_events(
             client.post("/chat", json={**user(WHY), "stream": True, "generator": "openai"}).text
         )

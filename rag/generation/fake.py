@@ -1,7 +1,7 @@
 """A scripted, in-process LLM: `Grounded`'s text source in tests, as FakeEmbedder is the embedder's.
 
     llm = ScriptedLLM(["Migrants left because the shelter was full [1]."])
-    assistant.generators["openai"] = Grounded(llm, assistant.embedder, assistant.cache, GroundedOptions())
+    assistant.generators["openai"] = Grounded(llm, assistant.embedder, assistant.cache)
 
 Each call takes the next scripted reply (the last one repeats); a reply may be made from the prompt
 (a callable of the messages), and `fail_after=n` streams n pieces, then fails as a dead server would.

@@ -12,8 +12,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from dataclasses import replace
 
 from index.embedding import Embedder
 from rag.extractive import SentenceVectors
@@ -23,10 +22,8 @@ from rag.generation.markers import MarkerFilter
 from rag.generation.prompt import Prompt, answer_prompt, condense_prompt
 from rag.generation.verify import Verified, check
 from rag.reasons import Reason
+from rag.settings import LLMSettings, Settings
 from rag.types import Answer
-
-if TYPE_CHECKING:
-    from rag.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -40,27 +37,20 @@ CONDENSE_TOKENS = 64
 _PREFIX = re.compile(r"^\s*(?:standalone question|question)\s*:\s*", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class GroundedOptions:
-    context_tokens: int = 2048
-    answer_tokens: int = 256
-    max_passages: int = 5
-    support_threshold: float = 0.5
-    drop_unsupported: bool = False
-    gate: bool = True  # no LLM call when the extractive evidence already says "the articles don't say"
-    condense: bool = True
-
-
 class Grounded:
     """An LLM's answer from the passages, every marker and sentence checked before it is final."""
 
     def __init__(
-        self, client: TextSource, embedder: Embedder, cache: SentenceVectors, options: GroundedOptions
+        self,
+        client: TextSource,
+        embedder: Embedder,
+        cache: SentenceVectors,
+        options: LLMSettings | None = None,
     ) -> None:
         self.client = client
         self.embedder = embedder
         self.cache = cache
-        self.options = options
+        self.options = options or LLMSettings()  # the llm section of Settings: one set of defaults
         self.name = client.name
 
     def respond(self, question: str, evidence: Answer) -> Iterator[Event]:
@@ -69,7 +59,7 @@ class Grounded:
             yield evidence
             return
         t0 = time.perf_counter()
-        prompt = answer_prompt(question, evidence.passages, o.context_tokens, o.answer_tokens, o.max_passages)
+        prompt = answer_prompt(question, evidence.passages, o.context_tokens, o.max_tokens, o.max_passages)
         if not prompt.packed:
             log.warning("llm_context_tokens=%d leaves no room for a passage", o.context_tokens)
             yield self._fallback(evidence, "no passage fits the LLM's context window", t0)
@@ -93,7 +83,7 @@ class Grounded:
 
     def _stream(self, prompt: Prompt, markers: MarkerFilter) -> Iterator[Delta]:
         """The reply as it arrives, with markers checked (held back until complete)."""
-        for piece in self.client.stream(prompt.messages, self.options.answer_tokens):
+        for piece in self.client.stream(prompt.messages, self.options.max_tokens):
             shown = markers.feed(piece)
             if shown:
                 yield Delta(shown)
@@ -115,7 +105,7 @@ class Grounded:
             self.embedder,
             self.cache,
             o.support_threshold,
-            o.drop_unsupported,
+            o.unsupported == "drop",
         )
 
     def _final(self, evidence: Answer, verified: Verified, timings: dict[str, float]) -> Answer:
@@ -183,19 +173,6 @@ def llm_config(settings: Settings) -> LLMConfig:
     )
 
 
-def options_of(settings: Settings) -> GroundedOptions:
-    llm = settings.llm
-    return GroundedOptions(
-        context_tokens=llm.context_tokens,
-        answer_tokens=llm.max_tokens,
-        max_passages=llm.max_passages,
-        support_threshold=llm.support_threshold,
-        drop_unsupported=llm.unsupported == "drop",
-        condense=llm.condense,
-        gate=llm.gate,
-    )
-
-
 def from_settings(settings: Settings, context: GeneratorContext) -> Grounded:
     client = LLMClient(llm_config(settings))
-    return Grounded(client, context.embedder, context.cache, options_of(settings))
+    return Grounded(client, context.embedder, context.cache, settings.llm)
