@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,10 +12,12 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from api import routes_articles, routes_chat, routes_index, routes_openai
 from api.errors import BodySizeLimit, ConcurrencyLimit, install_error_handlers
-from api.jobs import Jobs
 from api.metrics import Metrics, MetricsMiddleware
+from api.routes_articles import router as articles_router
+from api.routes_chat import router as chat_router
+from api.routes_index import router as index_router
+from api.routes_openai import router as openai_router
 from api.schemas import ErrorOut
 from index.errors import RagError
 from rag.service import Assistant
@@ -34,15 +35,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        assistant = await run_in_threadpool(Assistant, settings)
+        assistant = Assistant(settings)
+        await run_in_threadpool(lambda: assistant.embedder)  # the model loads once, here
         app.state.assistant = assistant
         try:  # open the index now rather than in the first query; without one, /ready says what to do
             reader = await run_in_threadpool(assistant.reader)
-            log.info("serving %s (%s, model %s)", settings.index_dir, reader.generation, settings.model)
+            log.info("serving %s (%s, model %s)", settings.index.dir, reader.generation, settings.index.model)
         except RagError as e:
             log.warning("not ready: %s", e)
         yield
-        if not app.state.jobs.join(timeout=0):
+        if not assistant.jobs.join(timeout=0):
             log.warning("shutting down during a rebuild: it is abandoned, the index keeps its old generation")
 
     app = FastAPI(
@@ -57,17 +59,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
-    app.state.jobs = Jobs()
-    app.state.write_lock = threading.Lock()
 
     install_error_handlers(app)
-    for module in (routes_chat, routes_openai, routes_articles, routes_index):
-        app.include_router(module.router)
+    for router in (chat_router, openai_router, articles_router, index_router):
+        app.include_router(router)
     _add_chat_page(app)
 
     # the last added runs first: metrics see every answer, the limits answer before routing
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(ConcurrencyLimit, max_in_flight=settings.max_concurrency, exempt=UNLIMITED_PATHS)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.server.max_body_bytes)
+    app.add_middleware(
+        ConcurrencyLimit, max_in_flight=settings.server.max_concurrency, exempt=UNLIMITED_PATHS
+    )
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     return app
 

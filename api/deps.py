@@ -1,16 +1,14 @@
-"""What routes receive: the app's Assistant, settings, metrics and jobs, and the write-key check."""
+"""What routes receive: the app's Assistant, settings and metrics, and the write-key check."""
 
 from __future__ import annotations
 
 import hmac
-import threading
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.jobs import Jobs
 from api.metrics import Metrics
 from rag.service import Assistant
 from rag.settings import Settings
@@ -35,26 +33,14 @@ def _metrics(request: Request) -> Metrics:
     return metrics
 
 
-def _jobs(request: Request) -> Jobs:
-    jobs: Jobs = request.app.state.jobs
-    return jobs
-
-
-def _write_lock(request: Request) -> threading.Lock:
-    lock: threading.Lock = request.app.state.write_lock
-    return lock
-
-
 AssistantDep = Annotated[Assistant, Depends(_assistant)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 MetricsDep = Annotated[Metrics, Depends(_metrics)]
-JobsDep = Annotated[Jobs, Depends(_jobs)]
-WriteLockDep = Annotated[threading.Lock, Depends(_write_lock)]
 
 
 def configured_key(settings: Settings) -> str | None:
     """The API key, or None when unset (an empty RAG_API_KEY counts as unset)."""
-    key = settings.api_key.get_secret_value() if settings.api_key is not None else ""
+    key = settings.server.api_key.get_secret_value() if settings.server.api_key is not None else ""
     return key or None
 
 

@@ -28,6 +28,7 @@ from index.errors import (
     RagError,
 )
 from rag.generation.llm import GeneratorNotConfigured
+from rag.library import ArticlesPathMissing
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 RAG_STATUS: dict[type[RagError], int] = {
     ArticleNotFound: 404,
     IndexLocked: 409,
+    ArticlesPathMissing: 409,
     BadArticle: 422,
     IndexNotFound: 503,
     IndexCorrupt: 503,

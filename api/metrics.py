@@ -7,7 +7,8 @@ import time
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from index.reader import IndexReader
+from index.manifest import Manifest
+from rag.reasons import ABSTENTIONS, Reason
 from rag.types import Answer
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -37,6 +38,8 @@ class Metrics:
         self.abstentions = Counter(
             "newsrag_abstentions", "Answers that abstained, by reason", ["reason"], registry=r
         )
+        for reason in sorted(ABSTENTIONS):  # every label from the registry, at 0 until it happens
+            self.abstentions.labels(reason=reason.value)
 
         self.generator_fallbacks = Counter(
             "newsrag_generator_fallbacks",
@@ -46,15 +49,15 @@ class Metrics:
 
     def observe_answer(self, answer: Answer) -> None:
         self.answers.inc()
-        if answer.reason == "generator_unavailable":
+        if answer.reason == Reason.GENERATOR_UNAVAILABLE:
             self.generator_fallbacks.inc()
         if answer.abstained:
             self.abstentions.labels(reason=answer.reason or "unknown").inc()
 
-    def render(self, reader: IndexReader | None) -> bytes:
-        if reader is not None:
-            self.articles.set(reader.manifest.articles)
-            self.chunks.set(reader.manifest.chunks)
+    def render(self, manifest: Manifest | None) -> bytes:
+        if manifest is not None:
+            self.articles.set(manifest.articles)
+            self.chunks.set(manifest.chunks)
         return generate_latest(self.registry)
 
 

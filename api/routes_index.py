@@ -4,60 +4,57 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AssistantDep, JobsDep, MetricsDep, SettingsDep, WriteAuth
-from api.schemas import IndexOut, JobOut
-from index.errors import IndexNotFound, RagError
-from index.ingest import build
-from index.lock import WriterLock
-from index.reader import IndexReader
-from index.writer import Progress
-from rag.service import Assistant
+from api.deps import AssistantDep, MetricsDep, SettingsDep, WriteAuth
+from api.schemas import IndexOut, JobOut, VocabularyOut
+from index.errors import RagError
+from index.manifest import Manifest
+from rag.answer_types import AnswerType
+from rag.reasons import DESCRIPTIONS as REASONS
+from rag.reasons import Reason
+from rag.registry import GENERATORS, MODES
 
 router = APIRouter(tags=["index"])
 
 
-def _reader_or_none(assistant: Assistant) -> IndexReader | None:
+@router.post("/index/rebuild", status_code=202, response_model=JobOut, dependencies=[WriteAuth])
+def rebuild(assistant: AssistantDep, response: Response) -> Any:
+    """Rebuild from RAG_ARTICLES_PATH in the background; queries use the old index until it is done."""
+    job = assistant.start_rebuild()
+    response.headers["Location"] = "/index"
+    return assistant.jobs.snapshot() or {"id": job.id}
+
+
+def _manifest_or_none(assistant: AssistantDep) -> Manifest | None:
     try:
-        return assistant.reader()
-    except IndexNotFound:
+        return assistant.reader().manifest
+    except RagError:
         return None
 
 
-def _ensure_unlocked(settings: SettingsDep) -> None:
-    """IndexLocked (409) now rather than a job that fails at once: `rag build` may hold the lock."""
-    lock = WriterLock(settings.index_dir)
-    lock.acquire()
-    lock.release()
-
-
-@router.post("/index/rebuild", status_code=202, response_model=JobOut, dependencies=[WriteAuth])
-def rebuild(assistant: AssistantDep, settings: SettingsDep, jobs: JobsDep, response: Response) -> Any:
-    """Rebuild from RAG_ARTICLES_PATH in the background; queries use the old index until it is done."""
-    source = settings.articles_path
-    if not source.exists():
-        message = f"articles path {source} does not exist (set RAG_ARTICLES_PATH)"
-        raise HTTPException(409, {"code": "articles_path_missing", "message": message})
-    _ensure_unlocked(settings)
-
-    def work(progress: Progress) -> Any:
-        return build(settings.index_dir, [source], assistant.embedder, settings.chunking(), progress)
-
-    job = jobs.start(work)
-    response.headers["Location"] = "/index"
-    return jobs.snapshot() or {"id": job.id}
-
-
 @router.get("/index", response_model=IndexOut)
-def index_status(assistant: AssistantDep, settings: SettingsDep, jobs: JobsDep) -> Any:
+def index_status(assistant: AssistantDep, settings: SettingsDep) -> Any:
     """The served generation's manifest (null before the first build) and the last rebuild job."""
-    reader = _reader_or_none(assistant)
+    manifest = _manifest_or_none(assistant)
     return {
-        "index_dir": str(settings.index_dir),
-        "manifest": reader.manifest.to_dict() if reader is not None else None,
-        "job": jobs.snapshot(),
+        "index_dir": str(settings.index.dir),
+        "manifest": manifest.to_dict() if manifest is not None else None,
+        "job": assistant.jobs.snapshot(),
+    }
+
+
+@router.get("/vocabulary", response_model=VocabularyOut)
+def vocabulary(assistant: AssistantDep) -> dict[str, Any]:
+    """Retrieval modes, generators, abstention reasons and answer types, from their registries."""
+    return {
+        "modes": [{"name": n, "description": m.description} for n, m in MODES.items()],
+        "generators": [{"name": n, "description": g.description} for n, g in GENERATORS.items()],
+        "configured": list(assistant.generators),
+        "default_generator": assistant.settings.answer.generator,
+        "reasons": [{"name": r.value, "description": REASONS[r]} for r in Reason],
+        "answer_types": [t.value for t in AnswerType],
     }
 
 
@@ -78,8 +75,5 @@ def ready(assistant: AssistantDep) -> dict[str, Any]:
 @router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
 async def metrics(assistant: AssistantDep, metrics: MetricsDep) -> Response:
     """Prometheus text format: requests and latency per route, index size, answers and abstentions."""
-    try:
-        reader: IndexReader | None = await run_in_threadpool(assistant.reader)
-    except RagError:
-        reader = None
-    return Response(metrics.render(reader), media_type="text/plain; version=0.0.4; charset=utf-8")
+    manifest = await run_in_threadpool(_manifest_or_none, assistant)
+    return Response(metrics.render(manifest), media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -10,15 +10,14 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from fastapi import APIRouter
 from sse_starlette import ServerSentEvent
-from starlette.concurrency import run_in_threadpool
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from api.deps import AssistantDep, MetricsDep, SettingsDep
-from api.routes_chat import Produced, guarded, sse_response, text_pieces
 from api.schemas import check_question
 from api.schemas_openai import (
     MODEL_ID,
@@ -28,9 +27,10 @@ from api.schemas_openai import (
     ModelList,
     chunk,
 )
-from index.chunking import ChunkingParams, get_encoding
-from rag.generation.base import Event
-from rag.service import GENERATORS
+from api.sse import guarded, sse_response, text_pieces
+from rag.registry import GENERATORS
+from rag.reply import Reply
+from rag.tokens import count_tokens
 from rag.types import Answer, Citation
 
 router = APIRouter(prefix="/v1", tags=["openai"])
@@ -47,13 +47,9 @@ def sources_block(citations: Sequence[Citation]) -> str:
     return "\n\nSources:\n" + "\n".join(lines)
 
 
-def _tokens(text: str) -> int:
-    return len(get_encoding(ChunkingParams().tokenizer).encode_ordinary(text))
-
-
 def usage(messages: Sequence[ChatMessage], content: str) -> dict[str, int]:
-    prompt = sum(_tokens(m.text()) for m in messages)
-    completion = _tokens(content)
+    prompt = sum(count_tokens(m.text()) for m in messages)
+    completion = count_tokens(content)
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
@@ -66,6 +62,7 @@ def extras(answer: Answer) -> dict[str, Any]:
             "as_of": answer.as_of,
             "generator": answer.generator,
             "text": answer.text,
+            "short": answer.short.to_dict() if answer.short else None,
             "claims": [c.to_dict() for c in answer.claims],
         },
     }
@@ -79,13 +76,20 @@ def unverified_block(answer: Answer) -> str:
     )
 
 
+def short_line(answer: Answer) -> str:
+    """'**Émile Lévêque** [1]\n\n' for a typed question's short answer ('' without one)."""
+    s = answer.short
+    return f"**{s.text}** [{s.citation}]\n\n" if s is not None and not answer.abstained else ""
+
+
 def content_of(answer: Answer) -> str:
-    return answer.text + unverified_block(answer) + sources_block(answer.citations)
+    """The short answer (if any), the answer with its markers, flagged claims, then the sources."""
+    return short_line(answer) + answer.text + unverified_block(answer) + sources_block(answer.citations)
 
 
 async def completion_chunks(
     base: dict[str, Any],
-    events: Iterator[Event],
+    reply: Reply,
     observe: Callable[[Answer], None],
     prompt_tokens: int | None,
 ) -> AsyncIterator[ServerSentEvent]:
@@ -98,21 +102,21 @@ async def completion_chunks(
         return ServerSentEvent(data=json.dumps(payload, ensure_ascii=False))
 
     yield data(chunk(base, {"role": "assistant", "content": ""}))
-    produced = Produced(events, observe)
-    async for text in produced.deltas():
+    async for text in iterate_in_threadpool(reply.deltas()):  # an LLM's tokens block
         yield data(chunk(base, {"content": text}))
-    final, shown = produced.final, produced.shown
+    final, shown = reply.answer, reply.shown
+    observe(final)
     rest = content_of(final)
-    if shown and shown != final.text:  # what was streamed cannot be taken back: say what replaces it
-        note = "the language model failed midway" if final.reason == "generator_unavailable" else "checked"
+    if reply.correction is not None:  # what was streamed cannot be taken back: say what replaces it
+        note = "the language model failed midway" if reply.fell_back else "checked"
         rest = f"\n\n({note}; the answer is:)\n{rest}"
     elif shown:
-        rest = rest[len(final.text) :]
+        rest = rest[len(short_line(final)) + len(final.text) :]
     for piece in text_pieces(rest):
         yield data(chunk(base, {"content": piece}))
     yield data({**chunk(base, {}, finish="stop"), **extras(final)})
     if prompt_tokens is not None:
-        completion = _tokens(shown + rest)
+        completion = count_tokens(shown + rest)
         token_usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion}
         token_usage["total_tokens"] = prompt_tokens + completion
         yield data({**base, "object": "chat.completion.chunk", "choices": [], "usage": token_usage})
@@ -151,10 +155,10 @@ async def chat_completions(
         for i, m in enumerate(body.messages)
         if m.role == "user"
     ]
-    check_question(user_turns, settings.max_question_chars)
+    check_question(user_turns, settings.server.max_question_chars)
     messages = [{"role": m.role, "content": m.text()} for m in body.messages]
     generator = generator_of(body.model)
-    evidence = await run_in_threadpool(assistant.evidence, messages, generator)
+    reply = await run_in_threadpool(assistant.reply, messages, generator)
     base = {
         "id": f"chatcmpl-{uuid.uuid4().hex}",
         "created": int(time.time()),
@@ -163,11 +167,10 @@ async def chat_completions(
     }
     if body.stream:
         include_usage = body.stream_options is not None and body.stream_options.include_usage
-        prompt_tokens = sum(_tokens(m.text()) for m in body.messages) if include_usage else None
-        events = assistant.respond(evidence, generator)
-        chunks = completion_chunks(base, events, metrics.observe_answer, prompt_tokens)
+        prompt_tokens = sum(count_tokens(m.text()) for m in body.messages) if include_usage else None
+        chunks = completion_chunks(base, reply, metrics.observe_answer, prompt_tokens)
         return sse_response(guarded(chunks, on_error=stream_error))
-    answer = await run_in_threadpool(assistant.finish, evidence, generator)
+    answer = await run_in_threadpool(lambda: reply.answer)
     metrics.observe_answer(answer)
     content = content_of(answer)
     return {

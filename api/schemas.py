@@ -14,8 +14,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from index.store import Filters
+from rag.registry import GeneratorName, ModeName
 
-Mode = Literal["dense", "lexical", "hybrid"]
 Role = Literal["system", "user", "assistant"]
 MAX_MESSAGES = 50
 MAX_TEXT = 1_000_000  # a hard cap for the schema; the request body limit is usually lower
@@ -33,7 +33,7 @@ class RetrievalOptions(BaseModel):
     """What a question may restrict or tune; unset fields take the server's settings."""
 
     k: int | None = Field(None, ge=1, le=50, description="Passages to retrieve")
-    mode: Mode | None = None
+    mode: ModeName | None = Field(None, description="Retrieval mode (rag.registry.MODES)")
     per_article: int | None = Field(None, ge=1, le=50, description="Passages kept per article")
     sources: list[SourceName] | None = Field(None, max_length=50, description="Only these outlets")
     since: date | None = Field(None, description="Only articles dated on or after (YYYY-MM-DD)")
@@ -54,15 +54,11 @@ class RetrievalOptions(BaseModel):
             until=self.until.isoformat() if self.until else None,
         )
 
-    def overrides(self) -> dict[str, Any]:
-        """Keyword overrides for `Assistant.chat` (None means: the server's setting)."""
-        return {"k": self.k, "mode": self.mode, "per_article": self.per_article, "filters": self.filters()}
-
 
 class ChatRequest(RetrievalOptions):
     messages: list[Message] = Field(min_length=1, max_length=MAX_MESSAGES)
     stream: bool = Field(False, description="Answer with Server-Sent Events")
-    generator: Literal["extractive", "openai"] | None = Field(
+    generator: GeneratorName | None = Field(
         None, description="Who writes the answer (default: the server's RAG_GENERATOR)"
     )
 
@@ -144,6 +140,16 @@ class ClaimOut(BaseModel):
     support: float
 
 
+class ShortAnswerOut(BaseModel):
+    text: str = Field(description="The exact answer span: article.text[start:end]")
+    start: int = Field(description="Offsets into the cited article's text")
+    end: int
+    label: str = Field(
+        description="Its type: an OntoNotes entity label (PERSON, DATE, CARDINAL, …) or NP/NAME"
+    )
+    citation: int = Field(description="The n of the citation whose quote holds it")
+
+
 class AnswerOut(BaseModel):
     text: str = Field(description="The answer with [n] citation markers")
     citations: list[CitationOut]
@@ -157,6 +163,9 @@ class AnswerOut(BaseModel):
     generator: str = Field("extractive", description='"extractive" or "openai:<model>"')
     claims: list[ClaimOut] = Field(
         [], description="A generated answer's sentences, each checked against its cited passages"
+    )
+    short: ShortAnswerOut | None = Field(
+        None, description="A typed question's exact short answer (who, when, how many, …), inside a quote"
     )
 
 
@@ -201,6 +210,22 @@ class IngestOut(BaseModel):
     chunks: int
     seconds: float
     ids: list[str] = []
+
+
+class Term(BaseModel):
+    name: str
+    description: str
+
+
+class VocabularyOut(BaseModel):
+    """The closed vocabularies the API speaks: what a request may choose, what an answer may say."""
+
+    modes: list[Term]
+    generators: list[Term] = Field(description="Every registered generator (see `configured`)")
+    configured: list[str] = Field(description="The generators this server can use now")
+    default_generator: str
+    reasons: list[Term] = Field(description="Answer.reason values")
+    answer_types: list[str]
 
 
 class JobOut(BaseModel):

@@ -25,7 +25,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import machine
-from index.reader import IndexReader
+from index.live import IndexReader
 
 
 def free_port() -> int:

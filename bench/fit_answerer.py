@@ -45,9 +45,9 @@ from bench.common import CACHE, SHARED
 from index import ingest
 from index.embedding import DEFAULT_MODEL, load_embedder
 from index.generations import current_name
-from index.reader import IndexReader
+from index.live import IndexReader
 from rag.ask import AskOptions, _question
-from rag.candidates import FEATURES, Candidate, features, gather, relevance
+from rag.candidates import FEATURES, Candidate, eligible, features, gather, relevance
 from rag.evaluation.metrics import exact_match, normalize_answer, token_f1
 from rag.extractive import short_answer
 from rag.retrieval import search
@@ -139,12 +139,20 @@ def evaluate(
     span_model: Callable[[int], Logistic],
 ) -> dict[str, dict[str, float]]:
     """Per set and pooled: hit@1, short EM/F1 (answerable), abstain / false abstain at
-    `thresholds` (probability, relevance): abstain when the best probability or the best relevance
-    is below its threshold."""
+    `thresholds` (probability, relevance), choosing as `extractive.select` does: the most probable
+    eligible sentence (a typed question needs a typed one); abstain when there is none, or its
+    probability or the best relevance is below its threshold. A question answered wrongly or not at
+    all scores 0 on hit@1 and the short answer."""
     threshold, floor = thresholds
 
+    def best_of(r: Row, p: np.ndarray) -> int | None:
+        allowed = {id(c) for c in eligible(r.candidates, r.question)}  # type: ignore[arg-type]
+        order = [i for i in np.argsort(-p) if id(r.candidates[i]) in allowed]
+        return int(order[0]) if order else None
+
     def abstains(r: Row, p: np.ndarray) -> bool:
-        return bool(p.max() < threshold or max(map(relevance, r.candidates)) < floor)
+        best = best_of(r, p)
+        return best is None or bool(p[best] < threshold or max(map(relevance, r.candidates)) < floor)
 
     out: dict[str, dict[str, float]] = {}
     for name in [*SETS, "pooled"]:
@@ -159,7 +167,12 @@ def evaluate(
         for i, r, p in sel:
             if not r.answers:
                 continue
-            best = int(np.argmax(p))
+            best = best_of(r, p)
+            if best is None:
+                hits.append(0.0)
+                ems.append(0.0)
+                f1s.append(0.0)
+                continue
             hits.append(float(r.labels[best] == 1))
             c = r.candidates[best]
             short = short_answer(c, r.question, span_model(i))  # type: ignore[arg-type]

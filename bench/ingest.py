@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import SHARED, machine
 from index import ingest
 from index.embedding import SentenceTransformerEmbedder, document_text
-from index.reader import IndexReader
+from index.live import IndexReader
 from index.writer import clip_title
 
 

@@ -30,7 +30,7 @@ from bench.common import CACHE, SHARED, machine
 from index import ingest
 from index.embedding import SentenceTransformerEmbedder
 from index.generations import current_name
-from index.readers import read_paths
+from index.sources import read_paths
 from rag.service import Assistant
 from rag.settings import Settings
 

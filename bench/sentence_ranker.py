@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import CACHE, SHARED
 from index.embedding import DEFAULT_MODEL, load_embedder
-from index.reader import IndexReader
+from index.live import IndexReader
 from rag.evaluation.metrics import hit_at, mrr_at, ranked_articles
 from rag.fusion import rrf
 from rag.retrieval import CANDIDATES, fts_query, query_words, selective_terms

@@ -88,12 +88,15 @@ def _spans(doc: object, offset: int) -> list[Annotation]:
         for e in doc.ents  # type: ignore[attr-defined]
         if e.label_ in LABELS
     ]
-    entity_starts = {a.start for a in out}
+    entities = {(a.start, a.end) for a in out}
     for np_ in doc.noun_chunks:  # type: ignore[attr-defined]
-        text = np_.text
-        if "\n" in text or (offset + np_.start_char in entity_starts and len(np_) == 1):
-            continue  # spans a heading and a sentence, or repeats a one-word entity
-        out.append(Annotation(offset + np_.start_char, offset + np_.end_char, NOUN_PHRASE))
+        start, end = offset + np_.start_char, offset + np_.end_char
+        if "\n" in np_.text or (start, end) in entities:
+            continue  # spans a heading and a sentence, or repeats an entity
+        out.append(Annotation(start, end, NOUN_PHRASE))
+        names = [t for t in np_ if t.pos_ == "PROPN"]
+        if names and len(names) == len(np_) and not any(s <= start < e for s, e in entities):
+            out.append(Annotation(start, end, PROPER_NAME))
     return out
 
 

@@ -1,7 +1,7 @@
 """Parsers that turn one input format into article records (dicts with title, text, date, url, source).
 
 Each parser raises `BadArticle` with a human reason when the whole input is unusable; the reader turns
-records into `Article`s (ids, validation, duplicates) in `index.readers`.
+records into `Article`s (ids, validation, duplicates) in `index.sources`.
 """
 
 from __future__ import annotations

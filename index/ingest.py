@@ -14,7 +14,7 @@ from index.embedding import Embedder
 from index.errors import BadArticle, IndexNotFound
 from index.generations import current_name, current_path
 from index.manifest import read_manifest
-from index.readers import ReadFailure, read_paths
+from index.sources import ReadFailure, read_paths
 from index.types import Article
 from index.writer import IndexWriter, Progress, WriteStats
 

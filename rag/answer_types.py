@@ -17,6 +17,7 @@ from index.annotate import NOUN_PHRASE, PROPER_NAME
 
 class AnswerType(Enum):
     NUMBER = "number"
+    DURATION = "duration"  # "how long", "how old": a length, a span of time or an age
     MONEY = "money"
     PERCENT = "percent"
     DATE = "date"
@@ -30,7 +31,8 @@ class AnswerType(Enum):
 
 # The entity labels that can answer each type, best first (OntoNotes 5 labels, as spaCy gives them).
 LABELS: dict[AnswerType, tuple[str, ...]] = {
-    AnswerType.NUMBER: ("CARDINAL", "QUANTITY", "MONEY", "PERCENT", "DATE", "TIME", "ORDINAL"),
+    AnswerType.NUMBER: ("CARDINAL", "QUANTITY", "MONEY", "PERCENT", "ORDINAL"),
+    AnswerType.DURATION: ("QUANTITY", "DATE", "TIME", "CARDINAL"),
     AnswerType.MONEY: ("MONEY", "CARDINAL", "QUANTITY"),
     AnswerType.PERCENT: ("PERCENT", "CARDINAL", "QUANTITY"),
     AnswerType.DATE: ("DATE", "TIME"),
@@ -42,7 +44,9 @@ LABELS: dict[AnswerType, tuple[str, ...]] = {
         *("LAW", "LANGUAGE", "DATE", "CARDINAL", "QUANTITY", "MONEY", "PERCENT", PROPER_NAME, NOUN_PHRASE),
     ),
 }
-TYPED = frozenset(t for t in LABELS if t is not AnswerType.THING)  # a sentence without one cannot answer
+# Typed questions: a sentence holding no span of a wanted label cannot answer them (README "How an
+# answer is chosen"). REASON is soft (a cue raises a sentence's score); THING accepts any noun phrase.
+TYPED = frozenset(t for t in LABELS if t is not AnswerType.THING)
 
 _LEAD = r"^\s*(?:(?:and|but|so|then|also|ok|okay),?\s+)?"  # "and who is visiting?" asks for a person too
 _BEFORE = r"(?:(?:in|on|at|by|from|to|for|during|since|of|with|under|after|before)\s+)?"
@@ -54,9 +58,10 @@ _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple(
             r"\bhow much (money|did .* (cost|pay|raise|earn|spend))\b|\bwhat (was|is) the (cost|price)",
         ),
         (AnswerType.PERCENT, r"\bwhat (percentage|percent|proportion|share)\b"),
+        (AnswerType.DURATION, r"\bhow (long|old)\b"),
         (
             AnswerType.NUMBER,
-            r"\bhow (many|much|long|old|far|big|large|often|tall|high|fast|deep)\b"
+            r"\bhow (many|much|far|big|large|often|tall|high|fast|deep|wide)\b"
             r"|\bwhat (number|amount)\b|\bwhat (was|is|were|are) the (number|total|size|population|amount)\b",
         ),
         (

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from index.embedding import Embedder
-from index.reader import IndexReader
+from index.live import IndexReader
 from index.store import Filters
 from rag.answer_types import answer_type
 from rag.candidates import Question, features, gather, idf_weights

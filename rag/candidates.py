@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.reader import IndexReader
+from index.live import IndexReader
 from index.types import SentenceRow, SpanRow
 from rag.answer_types import TYPED, AnswerType, has_reason_cue, label_rank
 from rag.text import content_terms, words
@@ -36,6 +36,7 @@ FEATURES = (
     "sem_gap",  # sem minus the best sem among the candidates (<= 0)
     "lex",  # IDF-weighted share of the question's terms in the sentence
     "lex_gap",  # lex minus the best lex among the candidates
+    "lex_context",  # lex of the sentence with its article's title (the subject a sentence often only implies)
     "type_match",  # a typed question, and the sentence holds a span of the wanted type not in the question
     "type_missing",  # a typed question, and the sentence holds none
     "near",  # how close the best typed span sits to the question's words in the sentence (0..1)
@@ -121,10 +122,19 @@ def gather(reader: IndexReader, passages: Sequence[Passage]) -> list[Candidate]:
 
 
 def relevance(c: Candidate) -> float:
-    """How strongly a sentence is about the question at all: 0.6 cosine + 0.3 IDF coverage + 0.1 passage
-    prior (newsrag's earlier evidence score). Across question sets it separates questions the articles
-    never discuss better than the fitted probability does, so abstention uses both (rag/scorer.py)."""
-    return 0.6 * c.x["sem"] + 0.3 * c.x["lex"] + 0.1 * c.x["prior"]
+    """How strongly a sentence is about the question at all: 0.6 cosine + 0.3 IDF coverage (of the
+    sentence with its title) + 0.1 passage prior (newsrag's earlier evidence score). Across question
+    sets it separates questions the articles never discuss better than the fitted probability does,
+    so abstention uses both (rag/scorer.py)."""
+    return 0.6 * c.x["sem"] + 0.3 * c.x["lex_context"] + 0.1 * c.x["prior"]
+
+
+def eligible(candidates: list[Candidate], q: Question) -> list[Candidate]:
+    """The candidates that can be the answer: for a typed question ("how many", "who", "when", …)
+    only sentences holding a span of a wanted type (the classical answer-type filter); all otherwise."""
+    if q.wanted in TYPED and q.wanted is not AnswerType.REASON:
+        return [c for c in candidates if c.typed]
+    return candidates
 
 
 def coverage(weights: dict[str, float], text: str) -> float:
@@ -208,6 +218,7 @@ def features(candidates: list[Candidate], q: Question) -> None:
             "sem_gap": float(sem - sems.max()),
             "lex": lex,
             "lex_gap": lex - max(lexes),
+            "lex_context": coverage(q.weights, f"{c.passage.title}\n{c.text}"),
             "type_match": float(typed_q and bool(c.typed)),
             "type_missing": float(typed_q and not c.typed),
             "near": nearness(c, c.typed[0], q) if c.typed else 0.0,

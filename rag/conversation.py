@@ -6,8 +6,9 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 
 from index.embedding import Embedder
-from index.reader import IndexReader
+from index.live import IndexReader
 from rag.ask import AskOptions, abstention, ask
+from rag.reasons import Reason
 from rag.text import content_terms, words
 from rag.types import Answer
 
@@ -81,7 +82,7 @@ def chat(
     """
     query = standalone_query(messages)
     if not query:
-        return abstention("empty_question", {"total": 0.0}, "")
+        return abstention(Reason.EMPTY_QUESTION.value, {"total": 0.0}, "")
     if condense is not None and sum(1 for m in messages if m.get("role") == "user") > 1:
         query = condense(messages) or query
     last = _last_user(messages)

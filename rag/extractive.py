@@ -22,7 +22,7 @@ import numpy as np
 
 from index.embedding import Embedder
 from rag.answer_types import AnswerType, has_reason_cue
-from rag.candidates import Candidate, Question, relevance
+from rag.candidates import Candidate, Question, eligible, relevance
 from rag.scorer import Logistic, Scorer
 from rag.short import span_features, span_text
 from rag.text import content_terms
@@ -111,7 +111,9 @@ def select(scored: list[Candidate], q: Question, scorer: Scorer, max_sentences: 
     """The best candidate if it clears the threshold, with coherent, non-redundant runners-up."""
     if not scored:
         return Extract([], None, None)
-    ranked = sorted(scored, key=lambda c: -c.prob)
+    ranked = sorted(eligible(scored, q), key=lambda c: -c.prob)
+    if not ranked:  # a typed question, and no sentence holds that type: the best of the rest, for reporting
+        return Extract([], max(scored, key=lambda c: c.prob), None)
     best = ranked[0]
     if best.prob < scorer.threshold or max(map(relevance, scored)) < scorer.relevance_threshold:
         return Extract([], best, None)

@@ -21,3 +21,14 @@ def rrf(
         for rank, key in enumerate(ranking, start=1):
             scores[key] = scores.get(key, 0.0) + weight / (k + rank)
     return scores
+
+
+def reciprocal_rank(rankings: Sequence[Sequence[tuple[K, float]]], k: int = 60) -> dict[K, float]:
+    """RRF of ranked (key, score) lists: the scores are ignored, only the ranks count."""
+    return rrf([[key for key, _ in ranking] for ranking in rankings], k=k)
+
+
+def scores_of_one(rankings: Sequence[Sequence[tuple[K, float]]], k: int = 60) -> dict[K, float]:
+    """A single ranker's own scores (no fusion)."""
+    (ranking,) = rankings
+    return dict(ranking)

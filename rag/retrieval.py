@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 
 from index.embedding import Embedder
-from index.reader import IndexReader
+from index.live import IndexReader
 from index.store import Filters
-from rag.fusion import rrf
+from index.types import Chunk
+from rag.registry import MODES, ModeName, Ranker
 from rag.text import STOPWORDS, words
 from rag.types import Passage
 
-Mode = Literal["dense", "lexical", "hybrid"]
+Mode = ModeName  # a key of rag.registry.MODES
 CANDIDATES = 50  # per ranker, before fusion and the per-article cap
 MAX_TERMS = 32
 COMMON = 0.1  # share of chunks above which a query word is left out of lexical search (see below)
@@ -64,53 +64,75 @@ def search(
     rrf_k: int = 60,
     for_answer: bool = True,
 ) -> SearchResult:
-    """The one retrieval function every path (CLI, API, eval) uses.
+    """The one retrieval function every path (CLI, API, eval) uses; `mode` names an entry of
+    `rag.registry.MODES` (which rankers run, how they are fused).
 
     `for_answer` also gathers what the answerer needs besides the passages (the query vector, the
     query words' document frequencies); a plain search leaves out what its mode does not use.
     """
+    spec = MODES[mode]
     filters = filters or Filters()
     timings: dict[str, float] = {}
-    dense: list[tuple[int, float]] = []
-    lexical: list[tuple[int, float]] = []
     query_vector = None
-    if for_answer or mode != "lexical":
+    if for_answer or "dense" in spec.rankers:
         t = time.perf_counter()
         query_vector = embedder.embed_query(query)
         timings["embed"] = (time.perf_counter() - t) * 1000
     t = time.perf_counter()
-    if query_vector is not None and mode in ("dense", "hybrid"):
-        allowed = np.array(reader.db.chunk_ids_matching(filters), dtype=np.int64) if filters else None
-        dense = reader.vectors.search(query_vector, CANDIDATES, allowed)
     terms = query_words(query)
-    doc_freq = reader.db.doc_freq(terms) if for_answer or mode != "dense" else {}
-    if mode in ("lexical", "hybrid"):
-        match = fts_query(selective_terms(terms, doc_freq, reader.manifest.chunks))
-        if match:
-            lexical = reader.db.lexical(match, CANDIDATES, filters)
-    dense_score = dict(dense)
-    lexical_score = dict(lexical)
-    if mode == "dense":
-        fused = dense_score
-    elif mode == "lexical":
-        fused = lexical_score
-    else:
-        fused = rrf([[cid for cid, _ in dense], [cid for cid, _ in lexical]], k=rrf_k)
-    ranked = sorted(fused, key=lambda cid: -fused[cid])
+    doc_freq = reader.db.doc_freq(terms) if for_answer or "lexical" in spec.rankers else {}
+    ranked = {
+        ranker: _rank(ranker, reader, query_vector, terms, doc_freq, filters) for ranker in spec.rankers
+    }
+    fused = spec.fuse(list(ranked.values()), rrf_k)
+    chosen = _capped(reader, sorted(fused, key=lambda cid: -fused[cid]), k, per_article)
+    scores = {ranker: dict(ranking) for ranker, ranking in ranked.items()}
+    passages = _passages(reader, chosen, fused, scores)
+    timings["search"] = (time.perf_counter() - t) * 1000
+    return SearchResult(passages, query_vector, timings, doc_freq)
+
+
+def _rank(
+    ranker: Ranker,
+    reader: IndexReader,
+    query_vector: np.ndarray | None,
+    terms: list[str],
+    doc_freq: dict[str, int],
+    filters: Filters,
+) -> list[tuple[int, float]]:
+    """One ranker's (chunk id, score) list, best first, at most CANDIDATES long."""
+    if ranker == "dense":
+        assert query_vector is not None
+        allowed = np.array(reader.db.chunk_ids_matching(filters), dtype=np.int64) if filters else None
+        return reader.vectors.search(query_vector, CANDIDATES, allowed)
+    match = fts_query(selective_terms(terms, doc_freq, reader.manifest.chunks))
+    return reader.db.lexical(match, CANDIDATES, filters) if match else []
+
+
+def _capped(reader: IndexReader, ranked: list[int], k: int, per_article: int) -> list[Chunk]:
+    """The first `k` chunks of `ranked`, at most `per_article` from any one article."""
     chunks = reader.db.chunks(ranked)
     per: dict[str, int] = {}
-    chosen = []
+    chosen: list[Chunk] = []
     for cid in ranked:
         chunk = chunks.get(cid)
-        if chunk is None:
-            continue
-        if per.get(chunk.article_id, 0) >= per_article:
+        if chunk is None or per.get(chunk.article_id, 0) >= per_article:
             continue
         per[chunk.article_id] = per.get(chunk.article_id, 0) + 1
         chosen.append(chunk)
         if len(chosen) >= k:
             break
+    return chosen
+
+
+def _passages(
+    reader: IndexReader,
+    chosen: list[Chunk],
+    fused: dict[int, float],
+    scores: dict[Ranker, dict[int, float]],
+) -> list[Passage]:
     articles = reader.db.articles(c.article_id for c in chosen)
+    dense, lexical = scores.get("dense", {}), scores.get("lexical", {})
     passages = []
     for rank, c in enumerate(chosen, start=1):
         a = articles[c.article_id]
@@ -129,9 +151,8 @@ def search(
                 url=a.url,
                 rank=rank,
                 fused=fused[c.id],
-                dense=dense_score.get(c.id),
-                lexical=lexical_score.get(c.id),
+                dense=dense.get(c.id),
+                lexical=lexical.get(c.id),
             )
         )
-    timings["search"] = (time.perf_counter() - t) * 1000
-    return SearchResult(passages, query_vector, timings, doc_freq)
+    return passages

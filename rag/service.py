@@ -1,104 +1,111 @@
 """The assistant as every front end uses it: one index, one embedder, one sentence cache, settings,
-and the generators (extractive always; the OpenAI-compatible LLM when configured)."""
+and the generators of `rag.registry.GENERATORS` that are configured."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from functools import cached_property
 
-from index.embedding import Embedder, load_embedder
-from index.reader import IndexReader, LiveIndex
+from index.embedding import Embedder
 from index.store import Filters
 from rag.ask import AskOptions
 from rag.conversation import chat
 from rag.extractive import SentenceVectors
-from rag.generation.base import Event, Extractive, Generator, Grounded, GroundedOptions
-from rag.generation.llm import GeneratorNotConfigured, LLMClient
+from rag.generation.base import Generator
+from rag.generation.llm import GeneratorNotConfigured
+from rag.library import Library
+from rag.registry import GENERATORS, load
+from rag.reply import Reply
 from rag.retrieval import Mode, SearchResult, search
 from rag.settings import Settings
 from rag.types import Answer
 
-GENERATORS = ("extractive", "openai")
+
+def check_generator(settings: Settings) -> None:
+    """GeneratorNotConfigured, saying what to set, when the default generator is not set up."""
+    spec = GENERATORS[settings.answer.generator]
+    if spec.check is not None:
+        load(spec.check)(settings)
 
 
-class Assistant:
-    """Follows the index directory (a rebuild by any process is picked up on the next call)."""
+class Assistant(Library):
+    """Follows the index directory (a rebuild by any process is picked up on the next call).
+
+    Reads: `reply` (and `chat`, `ask`), `search`; writes and whole articles: see `Library`.
+    """
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
-        self.settings = settings
-        if settings.generator == "openai":
-            settings.llm_config()  # not configured: say so now, not at the first question
-        self.embedder = embedder or load_embedder(settings.model)
-        self.index = LiveIndex(settings.index_dir, self.embedder)
+        check_generator(settings)  # not configured: say so now, not at the first question
+        super().__init__(settings, embedder)
         self.cache = SentenceVectors()
-        self.generators: dict[str, Generator] = {"extractive": Extractive()}
-        if settings.llm_base_url and settings.llm_model:
-            s = settings
-            options = GroundedOptions(
-                context_tokens=s.llm_context_tokens,
-                answer_tokens=s.llm_max_tokens,
-                max_passages=s.llm_max_passages,
-                support_threshold=s.support_threshold,
-                drop_unsupported=s.unsupported == "drop",
-                condense=s.llm_condense,
-                gate=s.llm_gate,
-            )
-            client = LLMClient(s.llm_config())
-            self.generators["openai"] = Grounded(client, self.embedder, self.cache, options)
+        self._unavailable: dict[str, GeneratorNotConfigured] = {}
 
-    def reader(self) -> IndexReader:
-        return self.index.get()
+    @cached_property
+    def generators(self) -> dict[str, Generator]:
+        """Every registered generator that is configured, by name."""
+        built: dict[str, Generator] = {}
+        for name, spec in GENERATORS.items():
+            try:
+                built[name] = load(spec.factory)(self.settings, self)
+            except GeneratorNotConfigured as e:
+                self._unavailable[name] = e
+        return built
 
     def generator(self, name: str | None = None) -> Generator:
         """The generator called `name` (default: the settings'); GeneratorNotConfigured if it isn't set up."""
-        name = name or self.settings.generator
-        if name not in self.generators:
-            if name == "openai":
-                self.settings.llm_config()  # raises with what to set
-            raise GeneratorNotConfigured(f"unknown generator {name!r}: choose one of {', '.join(GENERATORS)}")
-        return self.generators[name]
+        name = name or self.settings.answer.generator
+        if name in self.generators:
+            return self.generators[name]
+        if name in self._unavailable:
+            raise self._unavailable[name]
+        raise GeneratorNotConfigured(f"unknown generator {name!r}: choose one of {', '.join(GENERATORS)}")
 
-    def options(self, **overrides: object) -> AskOptions:
-        s = self.settings
-        base = AskOptions(
-            k=s.k,
-            mode=s.mode,
-            per_article=s.per_article,
-            rrf_k=s.rrf_k,
-            max_sentences=s.max_sentences,
-            abstain_threshold=s.abstain_threshold,
+    def options(
+        self,
+        *,
+        k: int | None = None,
+        mode: Mode | None = None,
+        per_article: int | None = None,
+        filters: Filters | None = None,
+    ) -> AskOptions:
+        """The settings' answering options, with the given (non-None) values instead."""
+        r, a = self.settings.retrieval, self.settings.answer
+        return AskOptions(
+            k=k or r.k,
+            mode=mode or r.mode,
+            per_article=per_article or r.per_article,
+            rrf_k=r.rrf_k,
+            max_sentences=a.max_sentences,
+            abstain_threshold=a.abstain_threshold,
+            filters=filters or Filters(),
         )
-        given = {key: value for key, value in overrides.items() if value is not None}
-        return replace(base, **given)  # type: ignore[arg-type]
 
-    def evidence(
-        self, messages: Sequence[Mapping[str, str]], generator: str | None = None, **overrides: object
-    ) -> Answer:
-        """Retrieval and the extractive answer: the evidence every generator starts from."""
-        condense = self.generator(generator).condense
-        return chat(self.reader(), self.embedder, messages, self.options(**overrides), condense)
+    def reply(
+        self,
+        messages: Sequence[Mapping[str, str]],
+        generator: str | None = None,
+        options: AskOptions | None = None,
+    ) -> Reply:
+        """Messages (role/content) in; the evidence now, the text as it is written, the final Answer.
 
-    def respond(self, evidence: Answer, generator: str | None = None) -> Iterator[Event]:
-        """The chosen generator's deltas, then the final Answer."""
-        return self.generator(generator).respond(evidence.query, evidence)
+        Retrieval runs before this returns: a missing index or an unknown generator raises here,
+        before any front end has started a stream.
+        """
+        chosen = self.generator(generator)
+        evidence = chat(self.reader(), self.embedder, messages, options or self.options(), chosen.condense)
+        return Reply(evidence, chosen.respond(evidence.query, evidence))
 
     def chat(
-        self, messages: Sequence[Mapping[str, str]], generator: str | None = None, **overrides: object
+        self,
+        messages: Sequence[Mapping[str, str]],
+        generator: str | None = None,
+        options: AskOptions | None = None,
     ) -> Answer:
-        """Messages (role/content) in, Answer out. Overrides: k, mode, per_article, filters, …"""
-        return self.finish(self.evidence(messages, generator, **overrides), generator)
+        """`reply` without the stream: the final Answer."""
+        return self.reply(messages, generator, options).answer
 
-    def finish(self, evidence: Answer, generator: str | None = None) -> Answer:
-        """`respond` without the stream: the final Answer."""
-        final = None
-        for item in self.respond(evidence, generator):
-            if isinstance(item, Answer):
-                final = item
-        assert final is not None, "a generator ends with its Answer"
-        return final
-
-    def ask(self, question: str, generator: str | None = None, **overrides: object) -> Answer:
-        return self.chat([{"role": "user", "content": question}], generator, **overrides)
+    def ask(self, question: str, generator: str | None = None, options: AskOptions | None = None) -> Answer:
+        return self.chat([{"role": "user", "content": question}], generator, options)
 
     def search(
         self,
@@ -109,15 +116,15 @@ class Assistant:
         filters: Filters | None = None,
         per_article: int | None = None,
     ) -> SearchResult:
-        s = self.settings
+        o = self.options(k=k, mode=mode, per_article=per_article, filters=filters)
         return search(
             self.reader(),
             self.embedder,
             query,
-            k=k or s.k,
-            mode=mode or s.mode,
-            filters=filters,
-            per_article=per_article or s.per_article,
-            rrf_k=s.rrf_k,
+            k=o.k,
+            mode=o.mode,
+            filters=o.filters,
+            per_article=o.per_article,
+            rrf_k=o.rrf_k,
             for_answer=False,
         )

@@ -1,58 +1,74 @@
-"""One typed settings object for every entry point (CLI, server, eval). Environment prefix: RAG_."""
+"""One typed settings object for every entry point (CLI, server, eval), in sections that are the
+options the code takes: `index`, `retrieval`, `answer`, `llm`, `server`. A leaf: it imports only the
+registry of names (rag/registry.py).
+
+From the environment (prefix `RAG_`, or `.env`), two spellings:
+- the flat names users have in their configs, e.g. `RAG_K`, `RAG_INDEX_DIR`, `RAG_LLM_MODEL` — the
+  table FLAT below says which section field each one sets (README, "Configuration");
+- nested names, `RAG_<SECTION>__<FIELD>`, e.g. `RAG_RETRIEVAL__K`.
+A flat name wins over the nested one. `Settings(k=5, index_dir=…)` takes the flat names too;
+`settings.updated(k=5)` is a validated copy.
+"""
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from dotenv import dotenv_values
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from index.chunking import ChunkingParams
-from rag.generation.llm import GeneratorNotConfigured, LLMConfig
-
-Mode = Literal["dense", "lexical", "hybrid"]
+from rag.registry import GeneratorName, ModeName
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    index_dir: Path = Path("data/index")
+
+class IndexSettings(_Section):
+    dir: Path = Path("data/index")
     articles_path: Path = Path("examples/articles")  # what POST /index/rebuild rebuilds from
     model: str = "all-MiniLM-L6-v2"  # or "fake" (tests), or a local sentence-transformers folder
-
-    # chunking (used by full rebuilds; an existing index keeps its own)
+    # chunking of new indexes (an existing index keeps its own)
     chunk_tokens: int = Field(200, ge=32, le=1000)
     chunk_overlap: int = Field(1, ge=0, le=5)
 
-    # retrieval
-    mode: Mode = "hybrid"
+
+class RetrievalSettings(_Section):
+    mode: ModeName = "hybrid"
     k: int = Field(8, ge=1, le=100)
     per_article: int = Field(2, ge=1, le=50)
     rrf_k: int = Field(60, ge=1)
 
-    # answering
+
+class AnswerSettings(_Section):
     max_sentences: int = Field(3, ge=1, le=10)
     # None: the fitted answer scorer's threshold (rag/data/answerer.json, bench/fit_answerer.py)
     abstain_threshold: float | None = Field(None, ge=0.0, le=1.0)
+    generator: GeneratorName = "extractive"  # a key of rag.registry.GENERATORS
 
-    # generation: "extractive" (default) or "openai" (any OpenAI-compatible chat server)
-    generator: Literal["extractive", "openai"] = "extractive"
-    llm_base_url: str | None = None  # e.g. http://127.0.0.1:8080/v1 (llama.cpp, Ollama, vLLM, …)
-    llm_model: str | None = None
-    llm_api_key: SecretStr | None = None
-    llm_timeout: float = Field(30.0, gt=0, le=600)  # seconds for a whole reply; then extractive fallback
-    llm_max_tokens: int = Field(256, ge=16, le=4096)  # the answer's cap
-    llm_context_tokens: int = Field(2048, ge=512)  # the model's context window (prompt + answer)
-    llm_max_passages: int = Field(5, ge=1, le=20)
-    llm_temperature: float = Field(0.0, ge=0.0, le=2.0)
-    llm_condense: bool = True  # follow-ups rewritten into a standalone query by the LLM
-    llm_gate: bool = True  # no LLM call when the extractive evidence already abstains
+
+class LLMSettings(_Section):
+    """Any OpenAI-compatible chat server (llama.cpp, Ollama, vLLM, …) for the `openai` generator."""
+
+    base_url: str | None = None  # e.g. http://127.0.0.1:8080/v1
+    model: str | None = None
+    api_key: SecretStr | None = None
+    timeout: float = Field(30.0, gt=0, le=600)  # seconds for a whole reply; then extractive fallback
+    max_tokens: int = Field(256, ge=16, le=4096)  # the answer's cap
+    context_tokens: int = Field(2048, ge=512)  # the model's context window (prompt + answer)
+    max_passages: int = Field(5, ge=1, le=20)
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+    condense: bool = True  # follow-ups rewritten into a standalone query by the LLM
+    gate: bool = True  # no LLM call when the extractive evidence already abstains
     support_threshold: float = Field(0.5, ge=0.0, le=1.0)  # a claim's support needed (rag/generation)
     unsupported: Literal["flag", "drop"] = "flag"  # what happens to a claim its citations do not support
 
-    # server
+
+class ServerSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     api_key: SecretStr | None = None
@@ -61,24 +77,98 @@ class Settings(BaseSettings):
     max_concurrency: int = Field(16, ge=1)
     log_level: str = "info"
 
-    def llm_config(self) -> LLMConfig:
-        if not self.llm_base_url or not self.llm_model:
-            raise GeneratorNotConfigured(
-                "the openai generator needs RAG_LLM_BASE_URL and RAG_LLM_MODEL "
-                "(e.g. http://127.0.0.1:8080/v1 and the model's name)"
-            )
-        return LLMConfig(
-            base_url=self.llm_base_url,
-            model=self.llm_model,
-            api_key=self.llm_api_key.get_secret_value() if self.llm_api_key else None,
-            timeout=self.llm_timeout,
-            max_tokens=self.llm_max_tokens,
-            temperature=self.llm_temperature,
+
+# flat name (RAG_ + upper case in the environment) -> (section, field)
+FLAT: dict[str, tuple[str, str]] = {
+    "index_dir": ("index", "dir"),
+    "articles_path": ("index", "articles_path"),
+    "model": ("index", "model"),
+    "chunk_tokens": ("index", "chunk_tokens"),
+    "chunk_overlap": ("index", "chunk_overlap"),
+    **{name: ("retrieval", name) for name in RetrievalSettings.model_fields},
+    "max_sentences": ("answer", "max_sentences"),
+    "abstain_threshold": ("answer", "abstain_threshold"),
+    "generator": ("answer", "generator"),
+    **{f"llm_{name}": ("llm", name) for name in LLMSettings.model_fields},
+    "support_threshold": ("llm", "support_threshold"),
+    "unsupported": ("llm", "unsupported"),
+    **{name: ("server", name) for name in ServerSettings.model_fields},
+}
+PREFIX = "RAG_"
+
+
+def nest(flat: dict[str, Any]) -> dict[str, Any]:
+    """Flat names into their sections: {"k": 5, "llm_model": "m"} -> {"retrieval": {"k": 5},
+    "llm": {"model": "m"}}; a section given whole is merged, the flat names winning."""
+    nested: dict[str, Any] = {}
+    for key, value in flat.items():
+        if key in FLAT:
+            section, name = FLAT[key]
+            nested.setdefault(section, {})[name] = value
+        elif isinstance(value, dict):
+            nested.setdefault(key, {}).update({**value, **nested.get(key, {})})
+        else:
+            nested[key] = value
+    return nested
+
+
+class _FlatNames(PydanticBaseSettingsSource):
+    """RAG_K, RAG_INDEX_DIR, … from the environment (or a .env file) into their sections."""
+
+    def __init__(self, settings_cls: type[BaseSettings], values: dict[str, str | None]) -> None:
+        super().__init__(settings_cls)
+        self.values = {k.upper(): v for k, v in values.items() if v is not None}
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ reads every flat name at once
+
+    def __call__(self) -> dict[str, Any]:
+        found = {
+            name: self.values[PREFIX + name.upper()] for name in FLAT if PREFIX + name.upper() in self.values
+        }
+        return nest(found)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=PREFIX, env_nested_delimiter="__", env_file=".env", extra="ignore", frozen=True
+    )
+
+    index: IndexSettings = IndexSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()
+    llm: LLMSettings = LLMSettings()
+    server: ServerSettings = ServerSettings()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat_names(cls, data: Any) -> Any:
+        return nest(data) if isinstance(data, dict) else data
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        dotenv = dotenv_values(".env") if os.path.isfile(".env") else {}
+        return (
+            init_settings,
+            _FlatNames(settings_cls, dict(os.environ)),
+            env_settings,
+            _FlatNames(settings_cls, dict(dotenv)),
+            dotenv_settings,
         )
 
-    def chunking(self) -> ChunkingParams:
-        """Chunking for a new index (an existing index keeps the chunking it was built with)."""
-        return ChunkingParams(target_tokens=self.chunk_tokens, overlap_sentences=self.chunk_overlap)
+    def updated(self, **flat: Any) -> Settings:
+        """A validated copy with these values (flat names, as the environment spells them)."""
+        data = self.model_dump()
+        for section, values in nest(flat).items():
+            data[section] = {**data.get(section, {}), **values}
+        return Settings.model_validate(data)
 
 
 @lru_cache

@@ -74,6 +74,18 @@ def real_embedder() -> Any:
     return SentenceTransformerEmbedder()
 
 
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory: pytest.TempPathFactory, real_embedder: Any) -> Path:
+    """The seed article indexed with the real model, once per session. Read-only: tests that write
+    build their own."""
+    from index.ingest import build
+
+    need_shared(SEED)
+    index_dir = tmp_path_factory.mktemp("seed") / "index"
+    build(index_dir, [SHARED / "seeds"], real_embedder)
+    return index_dir
+
+
 # -- the HTTP API over a small fake-model index (tests/test_api*.py) ----------------------------------
 @pytest.fixture
 def settings(tmp_path: Path) -> Any:
@@ -87,3 +99,11 @@ def client(settings: Any) -> Iterator[Any]:
     from api_support import served
 
     yield from served(settings)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="Rewrite tests/golden/ from the current outputs (or set NEWSRAG_UPDATE_GOLDEN=1)",
+    )

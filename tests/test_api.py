@@ -18,7 +18,7 @@ from rag.settings import Settings
 
 @pytest.fixture
 def keyed(settings: Settings) -> Iterator[TestClient]:
-    yield from served(settings.model_copy(update={"api_key": SecretStr("s3cret")}))
+    yield from served(settings.updated(api_key=SecretStr("s3cret")))
 
 
 # -- /chat ------------------------------------------------------------------------------------------
@@ -256,17 +256,17 @@ def test_bodies_over_the_limit_are_413_declared_or_streamed(client: TestClient) 
 def test_overload_is_503_with_retry_after_and_probes_still_answer(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = create_app(settings.model_copy(update={"max_concurrency": 1}))
+    app = create_app(settings.updated(max_concurrency=1))
     release, entered = threading.Event(), threading.Event()
     with TestClient(app) as client:
-        real_evidence = app.state.assistant.evidence
+        real_reply = app.state.assistant.reply
 
-        def slow_evidence(*args: Any, **kwargs: Any) -> Any:
+        def slow_reply(*args: Any, **kwargs: Any) -> Any:
             entered.set()
             release.wait(10)
-            return real_evidence(*args, **kwargs)
+            return real_reply(*args, **kwargs)
 
-        monkeypatch.setattr(app.state.assistant, "evidence", slow_evidence)
+        monkeypatch.setattr(app.state.assistant, "reply", slow_reply)
         first = threading.Thread(target=client.post, args=("/chat",), kwargs={"json": user(WHY)})
         first.start()
         assert entered.wait(10)
@@ -288,7 +288,26 @@ def test_unexpected_errors_are_a_generic_500_envelope(
         def broken(*args: Any, **kwargs: Any) -> Any:
             raise RuntimeError("secret internals")
 
-        monkeypatch.setattr(app.state.assistant, "evidence", broken)
+        monkeypatch.setattr(app.state.assistant, "reply", broken)
         r = client.post("/chat", json=user(WHY))
     assert r.status_code == 500 and r.json()["error"]["code"] == "internal_error"
     assert "secret" not in r.text
+
+
+# -- the LLM path with the in-process scripted LLM (no HTTP) ------------------------------------------
+def test_chat_stream_replaces_what_an_llm_showed_when_it_fails_midway(settings: Settings) -> None:
+    from rag.generation.fake import Scripted, ScriptedLLM
+    from rag.generation.grounded import Grounded
+
+    for client in served(settings):
+        assistant = client.app.state.assistant  # type: ignore[attr-defined]
+        llm = ScriptedLLM([Scripted("Migrants left because the shelter was full [1].", fail_after=3)])
+        assistant.generators["openai"] = Grounded(llm, assistant.embedder, assistant.cache)
+        events = sse_events(
+            client.post("/chat", json={**user(WHY), "stream": True, "generator": "openai"}).text
+        )
+        names = [name for name, _ in events]
+        assert names[:4] == ["passages", "delta", "delta", "delta"] and "replace" in names
+        done = events[-1][1]
+        assert done["reason"] == "generator_unavailable" and done["generator"] == "extractive"
+        assert dict(events)["replace"]["text"] == done["text"] and llm.requests

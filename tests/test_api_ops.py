@@ -83,7 +83,7 @@ def test_rebuild_runs_in_the_background_and_switches_generation(client: TestClie
     r = client.post("/index/rebuild")
     assert r.status_code == 202 and r.headers["location"] == "/index"
     job_id = r.json()["id"]
-    assert client.app.state.jobs.join(timeout=30)  # type: ignore[attr-defined]
+    assert client.app.state.assistant.jobs.join(timeout=30)  # type: ignore[attr-defined]
     status = client.get("/index").json()
     assert status["job"]["id"] == job_id and status["job"]["state"] == "succeeded"
     assert status["job"]["done"] == status["job"]["total"] > 0 and status["job"]["error"] is None
@@ -100,7 +100,7 @@ def test_a_second_rebuild_while_one_runs_is_409(client: TestClient, monkeypatch:
         release.wait(10)
         return IngestReport()
 
-    monkeypatch.setattr("api.routes_index.build", slow_build)
+    monkeypatch.setattr("index.ingest.build", slow_build)
     assert client.post("/index/rebuild").status_code == 202
     assert started.wait(10)
     job = client.get("/index").json()["job"]
@@ -108,12 +108,12 @@ def test_a_second_rebuild_while_one_runs_is_409(client: TestClient, monkeypatch:
     r = client.post("/index/rebuild")
     assert r.status_code == 409 and r.json()["error"]["code"] == "rebuild_running"
     release.set()
-    assert client.app.state.jobs.join(timeout=10)  # type: ignore[attr-defined]
+    assert client.app.state.assistant.jobs.join(timeout=10)  # type: ignore[attr-defined]
     assert client.get("/index").json()["job"]["state"] == "succeeded"
 
 
 def test_writes_while_another_process_holds_the_index_are_409(client: TestClient, settings: Settings) -> None:
-    with WriterLock(settings.index_dir):
+    with WriterLock(settings.index.dir):
         for r in (
             client.post("/index/rebuild"),
             client.post("/articles", json={"id": "x", "title": "X", "text": "Some text."}),
@@ -124,13 +124,13 @@ def test_writes_while_another_process_holds_the_index_are_409(client: TestClient
 
 
 def test_failed_rebuild_is_reported_by_the_job(client: TestClient, settings: Settings) -> None:
-    shutil.rmtree(settings.articles_path)
+    shutil.rmtree(settings.index.articles_path)
     r = client.post("/index/rebuild")
     assert r.status_code == 409 and r.json()["error"]["code"] == "articles_path_missing"
-    settings.articles_path.mkdir()
-    (settings.articles_path / "empty.txt").write_text("")
+    settings.index.articles_path.mkdir()
+    (settings.index.articles_path / "empty.txt").write_text("")
     assert client.post("/index/rebuild").status_code == 202
-    assert client.app.state.jobs.join(timeout=30)  # type: ignore[attr-defined]
+    assert client.app.state.assistant.jobs.join(timeout=30)  # type: ignore[attr-defined]
     job = client.get("/index").json()["job"]
     assert job["state"] == "failed" and job["error"].startswith("bad_article")
     assert client.get("/ready").json()["generation"] == "gen-000001"
@@ -187,10 +187,10 @@ def test_serve_hands_settings_to_the_app_factory(monkeypatch: pytest.MonkeyPatch
     assert result.exit_code == 0, result.output
     assert "http://0.0.0.0:8123/" in result.output and "curl" in result.output
     (target,), kwargs = calls[0]
-    assert target == "api.app:app_factory" and kwargs["factory"] and kwargs["port"] == 8123
-    s = get_settings()
-    assert (s.index_dir, s.model, s.articles_path) == (tmp_path / "i", "fake", tmp_path / "a")
-    assert s.api_key == SecretStr("k")
+    assert target.func.__name__ == "create_app" and kwargs["factory"] and kwargs["port"] == 8123
+    (s,) = target.args  # the settings themselves, not the environment
+    assert (s.index.dir, s.index.model, s.index.articles_path) == (tmp_path / "i", "fake", tmp_path / "a")
+    assert s.server.api_key == SecretStr("k")
 
 
 def test_loopback_hosts() -> None:

@@ -18,14 +18,6 @@ pytestmark = pytest.mark.real_model
 
 
 @pytest.fixture(scope="module")
-def seed_index(tmp_path_factory: pytest.TempPathFactory, real_embedder: object) -> Path:
-    need_shared()
-    index_dir = tmp_path_factory.mktemp("seed") / "idx"
-    ingest.build(index_dir, [SHARED / "seeds"], real_embedder)  # type: ignore[arg-type]
-    return index_dir
-
-
-@pytest.fixture(scope="module")
 def seed_assistant(seed_index: Path, real_embedder: object) -> Assistant:
     return Assistant(Settings(index_dir=seed_index), real_embedder)  # type: ignore[arg-type]
 

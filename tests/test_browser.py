@@ -24,12 +24,9 @@ from typing import Any
 import pytest
 from llm_stub import Reply, StubLLM, passage_number
 
-from index import ingest
-
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.real_model]
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT.parent / "shared" / "seeds"
 CHROMIUM = Path("/usr/bin/chromium")
 # Keep the browser off the network and quiet: no updates, sync, QUIC probes or first-run pages.
 CHROMIUM_ARGS = [
@@ -73,15 +70,6 @@ def chromium() -> Path:
     if not CHROMIUM.exists():
         pytest.skip("Debian chromium not installed: apt-get install chromium")
     return CHROMIUM
-
-
-@pytest.fixture(scope="module")
-def seed_index(tmp_path_factory: pytest.TempPathFactory, real_embedder: Any) -> Path:
-    if not (SEEDS / "000_30943e0aca167051.txt").exists():
-        pytest.skip(f"{SEEDS} not found: this test needs the shared seed article beside the checkout")
-    index_dir = tmp_path_factory.mktemp("browser") / "index"
-    ingest.build(index_dir, [SEEDS], real_embedder)
-    return index_dir
 
 
 def _free_port() -> int:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from index.reader import IndexReader
+from index.live import IndexReader
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ import pytest
 from index import ingest
 from index.annotate import NoAnnotator
 from index.embedding import FakeEmbedder
-from index.reader import IndexReader
+from index.live import IndexReader
 from index.types import Article, SentenceRow, SpanRow
 from rag.answer_types import AnswerType, answer_type, label_rank
 from rag.candidates import Candidate, Question, features, gather, idf_weights
@@ -37,7 +37,7 @@ def candidate(sentence: str, ordinal: int, prob: float, article_id: str = "a1", 
     row = SentenceRow(ordinal + 100 * len(article_id), article_id, ordinal, start, start + len(sentence))
     c = Candidate(passage(article_id, text=text), row, sentence, list(spans), in_passage=True)
     c.prob = prob
-    c.x = {"sem": 0.5, "lex": 0.5, "prior": 1.0}
+    c.x = {"sem": 0.5, "lex": 0.5, "lex_context": 0.5, "prior": 1.0}
     return c
 
 
@@ -47,13 +47,17 @@ def question(text: str) -> Question:
 
 
 ONE = Logistic(("sem",), np.zeros(1), np.ones(1), np.ones(1), 0.0)
-SCORER = Scorer(ONE, ONE, 0.5, 0.0, {})
+NEAR = Logistic(("near",), np.zeros(1), np.ones(1), np.ones(1), 0.0)
+SCORER = Scorer(ONE, NEAR, 0.5, 0.0, {})
 
 
 @pytest.mark.parametrize(
     ("q", "wanted"),
     [
         ("How many people died?", AnswerType.NUMBER),
+        ("How long is the footbridge?", AnswerType.DURATION),
+        ("The Normans came from which country?", AnswerType.THING),
+        ("In 1066, who invaded England?", AnswerType.PERSON),
         ("How much did the bridge cost?", AnswerType.MONEY),
         ("What percentage of voters chose him?", AnswerType.PERCENT),
         ("When did the port close?", AnswerType.DATE),
@@ -96,6 +100,18 @@ def test_short_answer_is_the_typed_span_nearest_the_question_and_not_its_own_wor
     assert c.typed == []
 
 
+def test_typed_question_is_answered_only_by_a_sentence_holding_the_type() -> None:
+    q = question("Who is the mayor of Dunmore?")
+    lead = candidate("The port of Dunmore closed on Monday after Storm Ida brought winds of 120 km/h.", 1, 0.95)
+    sentence = "The mayor, Ana Ruiz, said repairs would take weeks."
+    start = ARTICLE.index(sentence) + sentence.index("Ana Ruiz")
+    named = candidate(sentence, 3, 0.6, spans=[SpanRow(start, start + 8, "PERSON")])
+    lead.typed, named.typed = [], named.spans
+    extract = select([lead, named], q, SCORER)
+    assert extract.chosen == [named]  # the more probable lead sentence names no person
+    assert select([lead], q, SCORER).chosen == []
+
+
 def test_below_threshold_abstains_but_keeps_the_best_candidate() -> None:
     best = candidate("Fishermen stayed home.", 4, 0.3)
     extract = select([best], question("What did fishermen do?"), SCORER)
@@ -104,7 +120,7 @@ def test_below_threshold_abstains_but_keeps_the_best_candidate() -> None:
 
 def test_a_probable_sentence_about_nothing_asked_is_still_refused() -> None:
     best = candidate("Fishermen stayed home.", 4, 0.9)
-    best.x = {"sem": 0.1, "lex": 0.0, "prior": 1.0}
+    best.x = {"sem": 0.1, "lex": 0.0, "lex_context": 0.0, "prior": 1.0}
     extract = select([best], question("What did fishermen do?"), Scorer(ONE, ONE, 0.5, 0.3, {}))
     assert extract.chosen == [] and extract.best is best
 

@@ -11,8 +11,8 @@ import pytest
 from index import ingest
 from index.embedding import FakeEmbedder
 from index.errors import IndexCorrupt, IndexLocked, IndexNotFound, ModelMismatch
+from index.live import IndexReader, LiveIndex
 from index.lock import WriterLock
-from index.reader import IndexReader, LiveIndex
 from index.store import Filters
 
 

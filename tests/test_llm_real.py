@@ -24,11 +24,10 @@ from typing import Any
 import pytest
 
 from index import ingest
-from rag.generation.base import Delta
 from rag.service import Assistant
 from rag.settings import Settings
 from rag.types import Answer
-from tests.conftest import SEED_ID, SHARED, need_shared
+from tests.conftest import SEED_ID, SHARED
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow, pytest.mark.real_model]
 log = logging.getLogger(__name__)
@@ -85,14 +84,6 @@ def server(model: Path) -> Iterator[str]:
     proc, url = start_server(model)
     yield url
     stop(proc)
-
-
-@pytest.fixture(scope="module")
-def seed_index(tmp_path_factory: pytest.TempPathFactory, real_embedder: Any) -> Path:
-    need_shared()
-    index_dir = tmp_path_factory.mktemp("llm") / "idx"
-    ingest.build(index_dir, [SHARED / "seeds"], real_embedder)
-    return index_dir
 
 
 def assistant_for(index_dir: Path, url: str, embedder: Any, **extra: Any) -> Assistant:
@@ -183,13 +174,11 @@ def test_killing_the_server_mid_answer_falls_back_within_the_timeout(
     proc, url = start_server(model)
     try:
         assistant = assistant_for(seed_index, url, real_embedder, llm_timeout=60.0, llm_gate=False)
-        evidence = assistant.evidence([{"role": "user", "content": "Why are migrants leaving?"}])
-        events = assistant.respond(evidence)
-        first = next(events)
-        assert isinstance(first, Delta)  # the model is writing
+        reply = assistant.reply([{"role": "user", "content": "Why are migrants leaving?"}])
+        assert next(reply.deltas())  # the model is writing
         t0 = time.monotonic()
         stop(proc)
-        final = [e for e in events if isinstance(e, Answer)][-1]
+        final, evidence = reply.answer, reply.evidence
     finally:
         stop(proc)
     assert time.monotonic() - t0 < 60.0

@@ -9,7 +9,7 @@ import pytest
 
 from index import ingest
 from index.embedding import FakeEmbedder
-from index.reader import IndexReader
+from index.live import IndexReader
 from index.store import Filters
 from rag.fusion import rrf
 from rag.retrieval import fts_query, query_words, search, selective_terms

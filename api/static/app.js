@@ -412,6 +412,15 @@ class AssistantTurn {
     this.setCitations(citations);
     this.answer.classList.remove("streaming");
     this.status.remove();
+    // A typed question's exact answer ("Émile Lévêque", "three euros"), in bold above the quote.
+    const short = answer.short;
+    if (!answer.abstained && short && typeof short.text === "string" && short.text) {
+      const lead = el("p", "short-answer");
+      lead.append(el("strong", null, short.text));
+      const cited = this.citationsByN.get(short.citation);
+      if (cited) lead.append(" ", citeLink(short.citation, cited));
+      this.root.insertBefore(lead, this.answer);
+    }
     if (answer.abstained) {
       this.root.classList.add("abstained");
       const note = el("p", "abstain-note");
@@ -479,51 +488,39 @@ class AssistantTurn {
 
 // ---- Who writes the answers --------------------------------------------------------------------------
 
-// GET /v1/models lists "newsrag" (the server's default generator), "newsrag-extractive", and
-// "newsrag-openai" only when the server has a language model. With one, the page offers the choice.
-// The server's default is sent as no `generator` field at all, so the server stays in charge of it.
+// GET /vocabulary names the generators this server can use now (`configured`) and its default, from
+// the server's registry. With more than one, the page offers the choice. The server's default is
+// sent as no `generator` field at all, so the server stays in charge of it.
 const generatorState = {
   offered: false,
-  serverDefault: null, // "extractive" | "openai" once known (a hint in the model list, or the first answer)
+  names: [],
+  serverDefault: null,
 };
 
-/** The server's default generator if /v1/models says which one it is (not part of the contract). */
-function defaultFromModels(models) {
-  const card = models.find((m) => m && m.id === "newsrag");
-  if (!card) return null;
-  const hints = [card.generator, card.newsrag && card.newsrag.generator, card.root, card.parent];
-  for (const hint of hints) {
-    if (typeof hint !== "string") continue;
-    if (/openai/.test(hint)) return "openai";
-    if (/extractive/.test(hint)) return "extractive";
-  }
-  return null;
-}
-
-function setServerDefault(name) {
-  generatorState.serverDefault = name;
-  const placeholder = ui.generator.querySelector("option[value='']");
-  // Until the reader picks something, the box shows what the server actually uses.
-  if (placeholder) {
-    if (ui.generator.value === "") ui.generator.value = name;
-    placeholder.remove();
-  }
-}
-
 async function loadGenerators() {
-  let models;
+  let vocabulary;
   try {
-    const response = await fetch("/v1/models", { headers: { Accept: "application/json" } });
+    const response = await fetch("/vocabulary", { headers: { Accept: "application/json" } });
     if (!response.ok) return;
-    const body = await response.json();
-    models = body && Array.isArray(body.data) ? body.data : [];
+    vocabulary = await response.json();
   } catch {
     return; // no choice offered: answers come from the server's default, as before
   }
-  if (!models.some((m) => m && m.id === "newsrag-openai")) return;
+  const names = vocabulary && Array.isArray(vocabulary.configured) ? vocabulary.configured : [];
+  if (names.length < 2) return;
+  const described = new Map((vocabulary.generators || []).map((g) => [g.name, g.description]));
+  ui.generator.replaceChildren(
+    ...names.map((name) => {
+      const option = el("option", "", name);
+      option.value = name;
+      option.title = described.get(name) || "";
+      return option;
+    }),
+  );
   generatorState.offered = true;
-  const known = defaultFromModels(models);
-  if (known) setServerDefault(known);
+  generatorState.names = names;
+  generatorState.serverDefault = vocabulary.default_generator;
+  ui.generator.value = vocabulary.default_generator;
   ui.generatorChoice.hidden = false;
 }
 
@@ -531,16 +528,8 @@ async function loadGenerators() {
 function chosenGenerator() {
   if (!generatorState.offered) return null;
   const value = ui.generator.value;
-  if (value !== "extractive" && value !== "openai") return null; // "" = the server's default
+  if (!generatorState.names.includes(value)) return null;
   return value === generatorState.serverDefault ? null : value;
-}
-
-/** An answer to a request without `generator` shows which one the server's default is. */
-function learnServerDefault(answer) {
-  if (!generatorState.offered || generatorState.serverDefault) return;
-  const generator = typeof answer.generator === "string" ? answer.generator : "";
-  if (generator.startsWith("openai") || answer.reason === "generator_unavailable") setServerDefault("openai");
-  else if (generator === "extractive" && !answer.abstained) setServerDefault("extractive");
 }
 
 function setBusy(busy) {
@@ -573,7 +562,6 @@ async function send(question) {
       ? await readAnswerStream(response.body, turn)
       : await response.json(); // a server may answer a plain JSON Answer even when asked to stream
     turn.finish(answer, performance.now() - started);
-    if (!generator) learnServerDefault(answer);
     conversation.push({ role: "assistant", content: turn.text });
   } catch (error) {
     if (controller.signal.aborted) return; // "New chat" pressed: the turn is already gone

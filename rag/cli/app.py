@@ -6,7 +6,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,6 +27,7 @@ from rich.text import Text
 
 from index.embedding import Embedder, load_embedder
 from index.writer import Progress as ProgressFn
+from rag.registry import GENERATORS, MODES
 from rag.settings import Settings, get_settings
 
 app = typer.Typer(
@@ -46,17 +47,47 @@ Model = Annotated[str | None, typer.Option("--model", help="Embedding model (env
 JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout")]
 
 
+def one_of(option: str, value: str | None, names: Iterable[str]) -> str | None:
+    """`value`, or a usage error (exit 2) naming the choices. Called in a command's body: as a typer
+    callback, the "Invalid value for …" prefix would wrap the message."""
+    choices = list(names)
+    if value is not None and value not in choices:
+        raise typer.BadParameter(f"{option} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+def checked_mode(mode: str | None) -> str | None:
+    return one_of("--mode", mode, MODES)
+
+
+def checked_generator(generator: str | None) -> str | None:
+    return one_of("--generator", generator, GENERATORS)
+
+
+ModeOpt = Annotated[
+    str | None,
+    typer.Option("--mode", help=f"{' | '.join(MODES)} (default: RAG_MODE)"),
+]
+GeneratorOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--generator",
+        help=f"{' | '.join(GENERATORS)} (default: RAG_GENERATOR; openai needs RAG_LLM_*)",
+    ),
+]
+
+
 def settings_with(index_dir: Path | None = None, model: str | None = None, **extra: Any) -> Settings:
     """The environment's settings with command-line overrides applied (and validated)."""
     base = get_settings()
     updates = {k: v for k, v in {"index_dir": index_dir, "model": model, **extra}.items() if v is not None}
-    return Settings(**{**base.model_dump(), **updates}) if updates else base
+    return base.updated(**updates) if updates else base
 
 
 def embedder_for(settings: Settings) -> Embedder:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    return load_embedder(settings.model)
+    return load_embedder(settings.index.model)
 
 
 def print_json(data: Any) -> None:

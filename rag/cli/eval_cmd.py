@@ -19,10 +19,14 @@ from rich.progress import (
 from rich.table import Table
 
 from rag.cli.app import (
+    GeneratorOpt,
     IndexDir,
     JsonOut,
     Model,
+    ModeOpt,
     app,
+    checked_generator,
+    checked_mode,
     embedder_for,
     err,
     out,
@@ -33,11 +37,13 @@ from rag.cli.app import (
 )
 from rag.evaluation.cache import DEFAULT_ROOT, lookup
 from rag.evaluation.dataset import load_questions
-from rag.evaluation.gates import BadBound, failures, parse_bounds
+from rag.evaluation.gates import BadBound, Bound, failures, parse_bounds
 from rag.evaluation.metrics import METRICS
-from rag.evaluation.report import DESCRIPTIONS, fmt, fmt_delta, load_summary, summarize, write_reports
+from rag.evaluation.presentation import DESCRIPTIONS, fmt, fmt_delta
+from rag.evaluation.report import write_reports
 from rag.evaluation.runner import IndexSource, ProgressFn, prepare_index, run_eval
-from rag.service import GENERATORS
+from rag.evaluation.summary import load_summary, summarize
+from rag.library import chunking_of
 
 Questions = Annotated[Path, typer.Argument(help="questions.jsonl (format: ../shared/eval/README.md)")]
 Articles = Annotated[
@@ -50,16 +56,11 @@ Mins = Annotated[
     typer.Option("--min", help=f"Fail (exit 1) below METRIC=VALUE, e.g. hit@10=0.9; {' '.join(METRICS)}"),
 ]
 Maxs = Annotated[list[str] | None, typer.Option("--max", help="Fail (exit 1) above METRIC=VALUE")]
-ModeOpt = Annotated[str | None, typer.Option("--mode", help="dense | lexical | hybrid (default: settings)")]
 K = Annotated[int | None, typer.Option("--k", min=1, max=100, help="Passages per question (default: RAG_K)")]
 Limit = Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N questions")]
 CacheDir = Annotated[
     Path,
     typer.Option("--cache-dir", envvar="RAG_EVAL_CACHE", help="Where throw-away indexes are cached"),
-]
-GeneratorOpt = Annotated[
-    str | None,
-    typer.Option("--generator", help="extractive | openai (the LLM of RAG_LLM_*); default RAG_GENERATOR"),
 ]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log to stderr")]
 
@@ -112,6 +113,36 @@ def _fail_usage(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
+def _usage(
+    min_: list[str] | None,
+    max_: list[str] | None,
+    articles: Path | None,
+    index_dir: Path | None,
+    compare: Path | None,
+) -> tuple[list[Bound], dict[str, Any] | None]:
+    """The bounds and the summary to compare with; exit 2 on a usage error."""
+    try:
+        bounds = parse_bounds(min_ or [], max_ or [])
+    except BadBound as e:
+        _fail_usage(str(e))
+    if articles is not None and index_dir is not None:
+        _fail_usage("give --articles (build a throw-away index) or --index-dir (use one), not both")
+    if compare is None:
+        return bounds, None
+    try:
+        return bounds, load_summary(compare)
+    except (OSError, ValueError) as e:
+        _fail_usage(f"--compare: {e}")
+
+
+def _show(summary: Mapping[str, Any], target: Path, as_json: bool) -> None:
+    if as_json:
+        print_json(summary)
+        return
+    print_table(summary)
+    out.print(f"reports: {target}/report.md, {target}/report.html", markup=False, highlight=False)
+
+
 @app.command("eval")
 def eval_cmd(
     questions: Questions,
@@ -135,33 +166,19 @@ def eval_cmd(
     Exits 1 when a --min/--max bound is not met, 2 on a usage error (e.g. an unknown metric).
     """
     setup_logging(verbose)
-    try:
-        bounds = parse_bounds(min_ or [], max_ or [])
-    except BadBound as e:
-        _fail_usage(str(e))
-    if articles is not None and index_dir is not None:
-        _fail_usage("give --articles (build a throw-away index) or --index-dir (use one), not both")
-    if mode is not None and mode not in ("dense", "lexical", "hybrid"):
-        _fail_usage(f"--mode must be dense, lexical or hybrid, not {mode!r}")
-    if generator is not None and generator not in GENERATORS:
-        _fail_usage(f"--generator must be one of {', '.join(GENERATORS)}, not {generator!r}")
-    old = None
-    if compare is not None:
-        try:
-            old = load_summary(compare)
-        except (OSError, ValueError) as e:
-            _fail_usage(f"--compare: {e}")
+    bounds, old = _usage(min_, max_, articles, index_dir, compare)
+    mode, generator = checked_mode(mode), checked_generator(generator)
     items = load_questions(questions, limit)
     settings = settings_with(index_dir, model, mode=mode, k=k, generator=generator)
     embedder = embedder_for(settings)
     source = IndexSource(index_dir=index_dir, articles=articles, cache_root=cache_dir)
-    cached = lookup(articles, embedder, settings.chunking(), cache_dir) if articles else None
+    cached = lookup(articles, embedder, chunking_of(settings), cache_dir) if articles else None
     with progress_bar("embedding articles", quiet=articles is None or cached is not None) as build_progress:
         used_dir, index_info = prepare_index(source, settings, embedder, build_progress)
     if articles is not None:
         how = "reused (nothing embedded)" if index_info["cached"] else "built"
         err.print(f"index {how}: {used_dir}", markup=False, highlight=False, soft_wrap=True)
-    settings = settings.model_copy(update={"index_dir": used_dir})
+    settings = settings.updated(index_dir=used_dir)
     with question_bar(len(items), quiet=False) as progress:
         run = run_eval(items, settings, embedder, index_info, progress=progress)
     name = set_name(questions)
@@ -169,14 +186,10 @@ def eval_cmd(
     summary = summarize(run, meta, old)
     failed = failures(summary["metrics"], bounds)
     summary["gates"] = {"bounds": [str(b) for b in bounds], "failed": failed}
-    suffix = "" if settings.generator == "extractive" else f"-{settings.generator}"
+    suffix = "" if settings.answer.generator == "extractive" else f"-{settings.answer.generator}"
     target = out_dir or Path("eval-out") / f"{name}-{run.config['mode']}{suffix}"
     write_reports(target, summary, run.records)
-    if as_json:
-        print_json(summary)
-    else:
-        print_table(summary)
-        out.print(f"reports: {target}/report.md, {target}/report.html", markup=False, highlight=False)
+    _show(summary, target, as_json)
     if failed:
         for line in failed:
             err.print(f"FAILED {line}", markup=False, highlight=False, style="red", soft_wrap=True)

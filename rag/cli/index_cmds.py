@@ -1,4 +1,4 @@
-"""`rag build / add / remove / info / show`: thin wrappers over index.ingest and the reader."""
+"""`rag build / add / remove / info / show`: thin wrappers over the Library (rag/library.py)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,7 @@ from typing import Annotated
 
 import typer
 
-from index import ingest
-from index.errors import ArticleNotFound
 from index.ingest import IngestReport
-from index.reader import IndexReader
 from rag.cli.app import (
     IndexDir,
     JsonOut,
@@ -23,6 +20,7 @@ from rag.cli.app import (
     progress_bar,
     settings_with,
 )
+from rag.library import Library
 
 Paths = Annotated[list[Path], typer.Argument(help="Files or folders of articles", show_default=False)]
 
@@ -48,9 +46,9 @@ def _finish(report: IngestReport, as_json: bool) -> None:
 def build(paths: Paths, index_dir: IndexDir = None, model: Model = None, as_json: JsonOut = False) -> None:
     """Rebuild the index from scratch into a new generation, switched to only when complete."""
     s = settings_with(index_dir, model)
-    embedder = embedder_for(s)
+    library = Library(s, embedder_for(s))
     with progress_bar("embedding") as progress:
-        report = ingest.build(s.index_dir, paths, embedder, s.chunking(), progress)
+        report = library.build(paths, progress)
     _finish(report, as_json)
 
 
@@ -58,9 +56,9 @@ def build(paths: Paths, index_dir: IndexDir = None, model: Model = None, as_json
 def add(paths: Paths, index_dir: IndexDir = None, model: Model = None, as_json: JsonOut = False) -> None:
     """Add or update articles by id; only new or changed articles are embedded."""
     s = settings_with(index_dir, model)
-    embedder = embedder_for(s)
+    library = Library(s, embedder_for(s))
     with progress_bar("embedding") as progress:
-        report = ingest.add(s.index_dir, paths, embedder, s.chunking(), progress)
+        report = library.add(paths, progress)
     _finish(report, as_json)
 
 
@@ -73,17 +71,16 @@ def remove(
 ) -> None:
     """Remove articles, their chunks and their vectors."""
     s = settings_with(index_dir, model)
-    _finish(ingest.remove(s.index_dir, ids, embedder_for(s)), as_json)
+    _finish(Library(s, embedder_for(s)).remove(ids), as_json)
 
 
 @app.command()
 def info(index_dir: IndexDir = None, as_json: JsonOut = False) -> None:
     """Show what the current index holds and how it was built."""
     s = settings_with(index_dir)
-    reader = IndexReader.open(s.index_dir)
-    m = reader.manifest
+    m = Library(s).manifest()  # no model loaded
     data = {
-        "index_dir": str(s.index_dir),
+        "index_dir": str(s.index.dir),
         "generation": m.generation,
         "created": m.created,
         "articles": m.articles,
@@ -109,11 +106,8 @@ def show(
 ) -> None:
     """Show one article: metadata, cleaned text and its chunks with offsets."""
     s = settings_with(index_dir)
-    reader = IndexReader.open(s.index_dir)
-    article = reader.db.article(article_id)
-    if article is None:
-        raise ArticleNotFound(f"no article with id {article_id!r} in {s.index_dir}")
-    chunks = reader.db.chunks_of(article_id)
+    view = Library(s).article(article_id)  # no model loaded
+    article, chunks = view.article, view.chunks
     if as_json:
         print_json({**vars(article), "chunks": [vars(c) for c in chunks]})
         return

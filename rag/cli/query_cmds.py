@@ -7,29 +7,28 @@ from typing import Annotated
 import typer
 
 from index.store import Filters
-from rag.cli.app import IndexDir, JsonOut, Model, app, out, print_json, settings_with
-from rag.generation.base import Delta
-from rag.retrieval import Mode
-from rag.service import GENERATORS, Assistant
-from rag.types import Answer
+from rag.cli.app import (
+    GeneratorOpt,
+    IndexDir,
+    JsonOut,
+    Model,
+    ModeOpt,
+    app,
+    checked_generator,
+    checked_mode,
+    out,
+    print_json,
+    settings_with,
+)
+from rag.reply import Reply
+from rag.service import Assistant
 
 Query = Annotated[str, typer.Argument(help="The question or query", show_default=False)]
 K = Annotated[int | None, typer.Option("--k", min=1, max=100, help="Passages to retrieve")]
-ModeOpt = Annotated[str | None, typer.Option("--mode", help="dense | lexical | hybrid")]
 Source = Annotated[list[str] | None, typer.Option("--source", help="Only this outlet (repeatable)")]
 Since = Annotated[str | None, typer.Option("--since", help="Only articles dated on or after (YYYY-MM-DD)")]
 Until = Annotated[str | None, typer.Option("--until", help="Only articles dated on or before (YYYY-MM-DD)")]
-GeneratorOpt = Annotated[
-    str | None,
-    typer.Option("--generator", help="extractive | openai (an OpenAI-compatible LLM: RAG_LLM_*)"),
-]
 ArticleIds = Annotated[list[str] | None, typer.Option("--article", help="Only this article id (repeatable)")]
-
-
-def _mode(mode: str | None) -> Mode | None:
-    if mode is not None and mode not in ("dense", "lexical", "hybrid"):
-        raise typer.BadParameter(f"--mode must be dense, lexical or hybrid, not {mode!r}")
-    return mode  # type: ignore[return-value]
 
 
 def _filters(
@@ -52,8 +51,9 @@ def search_cmd(
     as_json: JsonOut = False,
 ) -> None:
     """Ranked passages for a query (hybrid dense + lexical by default)."""
+    mode = checked_mode(mode)
     assistant = Assistant(settings_with(index_dir, model))
-    result = assistant.search(query, k=k, mode=_mode(mode), filters=_filters(source, since, until, article))
+    result = assistant.search(query, k=k, mode=mode, filters=_filters(source, since, until, article))
     if as_json:
         print_json([p.to_dict() for p in result.passages])
         return
@@ -69,12 +69,13 @@ def search_cmd(
         out.print("no passages found")
 
 
-def print_answer(answer: Answer, shown: str = "") -> None:
-    """The answer (unless `shown` already printed it as it streamed), flagged claims, the citations."""
-    if not shown:
+def print_answer(reply: Reply) -> None:
+    """The answer (unless its deltas already printed it), flagged claims, the citations."""
+    answer = reply.answer
+    if not reply.shown:
         out.print(answer.text, markup=False, highlight=False)
-    elif shown != answer.text:
-        note = "the language model failed" if answer.reason == "generator_unavailable" else "after checking"
+    elif reply.correction is not None:
+        note = "the language model failed" if reply.fell_back else "after checking"
         out.print(f"\n[dim]({note}, the answer is:)[/]")
         out.print(answer.text, markup=False, highlight=False)
     if answer.abstained:
@@ -109,29 +110,17 @@ def ask_cmd(
     as_json: JsonOut = False,
 ) -> None:
     """Answer a question from the articles, citing the exact sentences, or say they don't."""
-    generator = _generator(generator)
+    mode, generator = checked_mode(mode), checked_generator(generator)
     assistant = Assistant(settings_with(index_dir, model))
     messages = [{"role": "user", "content": question}]
     filters = _filters(source, since, until, article)
-    evidence = assistant.evidence(messages, generator, k=k, mode=_mode(mode), filters=filters)
-    shown = ""
-    answer = evidence
-    for item in assistant.respond(evidence, generator):
-        if isinstance(item, Delta):
-            if not as_json:  # an LLM's answer is shown as it is written
-                out.print(item.text, end="", markup=False, highlight=False)
-            shown += item.text
-        else:
-            answer = item
+    reply = assistant.reply(messages, generator, assistant.options(k=k, mode=mode, filters=filters))
+    for text in reply.deltas():
+        if not as_json:  # an LLM's answer is shown as it is written
+            out.print(text, end="", markup=False, highlight=False)
     if as_json:
-        print_json(answer.to_dict())
+        print_json(reply.answer.to_dict())
         return
-    if shown:
+    if reply.shown:
         out.print()
-    print_answer(answer, shown)
-
-
-def _generator(name: str | None) -> str | None:
-    if name is not None and name not in GENERATORS:
-        raise typer.BadParameter(f"--generator must be one of {', '.join(GENERATORS)}, not {name!r}")
-    return name
+    print_answer(reply)

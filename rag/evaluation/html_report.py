@@ -11,7 +11,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from rag.evaluation.metrics import METRICS
-from rag.evaluation.report import (
+from rag.evaluation.presentation import (
     DESCRIPTIONS,
     TYPE_COLUMNS,
     WORST,

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from index.embedding import Embedder
-from index.reader import IndexReader
+from index.live import IndexReader
 from rag.evaluation.cache import DEFAULT_ROOT, cached_index
 from rag.evaluation.dataset import Question
 from rag.evaluation.metrics import Outcome, locate_quotes, ranked_articles, score_question
+from rag.library import chunking_of
 from rag.retrieval import Mode
 from rag.service import Assistant
 from rag.settings import Settings
@@ -50,9 +51,9 @@ def prepare_index(
 ) -> tuple[Path, dict[str, Any]]:
     """The index directory to evaluate against, and how it was obtained."""
     if source.articles is None:
-        index_dir = source.index_dir or settings.index_dir
+        index_dir = source.index_dir or settings.index.dir
         return index_dir, {"dir": str(index_dir), "articles": None, "cached": None, "chunks_embedded": 0}
-    built = cached_index(source.articles, embedder, settings.chunking(), source.cache_root, progress)
+    built = cached_index(source.articles, embedder, chunking_of(settings), source.cache_root, progress)
     return built.index_dir, {
         "dir": str(built.index_dir),
         "articles": str(source.articles),
@@ -129,26 +130,26 @@ def run_eval(
     k: int | None = None,
     progress: ProgressFn | None = None,
 ) -> EvalRun:
-    """Answer every question with `Assistant.chat` (the `/chat` code path) over `settings.index_dir`."""
+    """Answer every question with `Assistant.chat` (the `/chat` code path) over `settings.index.dir`."""
     t0 = time.perf_counter()
     assistant = Assistant(settings, embedder)
     reader = assistant.reader()
     embedder.embed_query("warm up")  # a server loads its model before the first request, so do we
-    index_info = {"dir": str(settings.index_dir), **(index_info or {})}
+    index_info = {"dir": str(settings.index.dir), **(index_info or {})}
     index_info.update(
         generation=reader.generation, articles_indexed=reader.manifest.articles, chunks=reader.manifest.chunks
     )
     options = assistant.options(mode=mode, k=k)
     records: list[dict[str, Any]] = []
     for i, q in enumerate(questions, start=1):
-        answer = assistant.chat([{"role": "user", "content": q.question}], mode=options.mode, k=options.k)
+        answer = assistant.chat([{"role": "user", "content": q.question}], options=options)
         records.append(record_of(q, answer, assistant.reader()))
         if progress is not None:
             progress(i, len(questions))
     generator = assistant.generator()
     config = {
         "generator": generator.name,
-        "unsupported": settings.unsupported if generator.name != "extractive" else None,
+        "unsupported": settings.llm.unsupported if generator.name != "extractive" else None,
         "mode": options.mode,
         "k": options.k,
         "per_article": options.per_article,

@@ -10,7 +10,7 @@ import pytest
 
 from index.dates import normalise_date
 from index.errors import BadArticle
-from index.readers import ReadFailure, article_from_record, articles_from_records, read_paths
+from index.sources import ReadFailure, article_from_record, articles_from_records, read_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

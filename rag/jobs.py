@@ -1,4 +1,4 @@
-"""Background index rebuilds: one job at a time, its progress readable while it runs."""
+"""Background index rebuilds: one job at a time, its progress readable while it runs (`GET /index`)."""
 
 from __future__ import annotations
 
