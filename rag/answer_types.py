@@ -81,6 +81,11 @@ _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple(
             r"newspaper|outlet|club|university|band)\b",
         ),
         (AnswerType.REASON, _LEAD + r"(why|how come|what (is|was|are|were) the (reason|cause|motive)s?)\b"),
+        # "What are the authorities doing …?", "What happened …?": an action, told by a sentence
+        (
+            AnswerType.ANY,
+            _LEAD + r"what\b.*\b(doing|done|happen(s|ed|ing)?)\b|what (did|does|do|will) .+ do\b",
+        ),
         (AnswerType.THING, _LEAD + _BEFORE + r"(what|which|name)\b"),
     )
 )  # fmt: skip

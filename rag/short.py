@@ -10,6 +10,7 @@ token F1 with a gold answer >= 0.5). The most probable span is the short answer.
 from __future__ import annotations
 
 import math
+import re
 
 from index.annotate import NOUN_PHRASE, PROPER_NAME
 from index.types import SpanRow
@@ -34,7 +35,21 @@ SPAN_FEATURES = (
     "log_words",  # log of the span's length in words
     "sentence_start",  # begins the sentence (the subject)
     "thing_q",  # the question asks "what/which …" (no entity type): noun phrases compete with entities
+    "window",  # share of the question's terms within WINDOW words either side of the span
+    "wh_noun",  # the span holds the noun after the question word ("What church …" -> "… Church")
+    "after_q_word",  # one of the three words just before the span is the question's
 )
+WINDOW = 6
+_WH_NOUN = re.compile(r"\b(?:what|which)\s+((?:[\w-]+\s+){0,2}?[\w-]+)\b", re.I)
+
+
+def wh_noun(question: str) -> str | None:
+    """The stemmed noun the question word asks about: "What church in Virginia …" -> "church"."""
+    m = _WH_NOUN.search(question)
+    if not m:
+        return None
+    terms = content_terms(m.group(1))
+    return terms[-1] if terms else None
 
 
 def span_text(c: Candidate, span: SpanRow) -> str:
@@ -50,6 +65,13 @@ def span_features(c: Candidate, span: SpanRow, q: Question) -> dict[str, float]:
     lowered = [set(content_terms(w)) for w in c.text.split()]
     first_hit = next((i for i, ts in enumerate(lowered) if ts & asked), None)
     position = len(c.text[: span.start - c.start].split())
+    length = max(1, len(text.split()))
+    around = (
+        lowered[max(0, position - WINDOW) : position]
+        + lowered[position + length : position + length + WINDOW]
+    )
+    near_terms = set().union(*around) & asked if around else set()
+    noun = wh_noun(q.text)
     return {
         "label_rank": 1.0 / (1.0 + rank) if rank is not None else 0.0,
         "noun_phrase": float(span.label == NOUN_PHRASE),
@@ -64,4 +86,7 @@ def span_features(c: Candidate, span: SpanRow, q: Question) -> dict[str, float]:
         "log_words": math.log1p(len(words(text))),
         "sentence_start": float(span.start == c.start),
         "thing_q": float(q.wanted is AnswerType.THING),
+        "window": len(near_terms) / len(asked) if asked else 0.0,
+        "wh_noun": float(noun is not None and noun in terms),
+        "after_q_word": float(any(ts & asked for ts in lowered[max(0, position - 3) : position])),
     }

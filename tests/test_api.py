@@ -144,6 +144,21 @@ def test_openai_stream_is_chunks_then_done_with_citations_on_the_last(client: Te
     assert text == whole["choices"][0]["message"]["content"]
 
 
+def test_a_typed_question_leads_with_its_short_answer_on_both_endpoints(client: TestClient) -> None:
+    question = user("How many migrants left San Isidro on foot?")
+    answer = client.post("/chat", json=question).json()
+    assert not answer["abstained"], answer["reason"]
+    short = answer["short"]
+    quote = answer["citations"][short["citation"] - 1]
+    assert short["label"] == "CARDINAL" and "2,000" in short["text"]
+    assert quote["quote"][short["start"] - quote["start"] : short["end"] - quote["start"]] == short["text"]
+    content = client.post("/v1/chat/completions", json=question).json()["choices"][0]["message"]["content"]
+    assert content.startswith(f"**{short['text']}** [{short['citation']}]\n\n")
+    streamed = sse_events(client.post("/v1/chat/completions", json={**question, "stream": True}).text)
+    text = "".join(d["choices"][0]["delta"].get("content") or "" for _, d in streamed[:-1] if d["choices"])
+    assert text == content
+
+
 def test_openai_accepts_content_parts_and_lists_the_generators_it_has(client: TestClient) -> None:
     parts = {"messages": [{"role": "user", "content": [{"type": "text", "text": WHY}]}]}
     assert "[1]" in client.post("/v1/chat/completions", json=parts).json()["choices"][0]["message"]["content"]
