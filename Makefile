@@ -3,6 +3,8 @@ PY        ?= python3
 VENV      := .venv
 BIN       := $(VENV)/bin
 STAMP     := $(VENV)/.installed
+# all-MiniLM-L6-v2 as ONNX fp32 + int8, the default embedder (index/onnx_embedding.py; made by index/onnx_export.py)
+ONNX      := $(VENV)/share/newsrag/onnx/all-MiniLM-L6-v2/export.json
 ARTICLES  ?= examples/articles
 INDEX_DIR ?= data/index
 HOST      ?= 127.0.0.1
@@ -29,7 +31,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# exported once from the packaged model with torch (~20 s); byte-identical for the same torch and onnxruntime
+$(ONNX): $(STAMP) index/onnx_export.py index/onnx_embedding.py
+	$(BIN)/python -m index.onnx_export
+	touch $(ONNX)
+
+install: $(STAMP) $(ONNX)
 
 $(LLM_STAMP): $(STAMP)
 	mkdir -p $(WHEELS)
@@ -42,7 +49,7 @@ $(LLM_STAMP): $(STAMP)
 
 llm: $(LLM_STAMP)
 
-run-llm: $(LLM_STAMP)
+run-llm: $(LLM_STAMP) $(ONNX)
 	test -f $(INDEX_DIR)/CURRENT || $(BIN)/rag build --index-dir $(INDEX_DIR) $(ARTICLES)
 	$(BIN)/python -m llama_cpp.server --host 127.0.0.1 --port $(LLM_PORT) --model $(GGUF) --n_ctx 2048 \
 		--n_threads 2 > $(VENV)/llm-server.log 2>&1 & \
@@ -51,11 +58,11 @@ run-llm: $(LLM_STAMP)
 		RAG_LLM_MAX_PASSAGES=3 RAG_LLM_MAX_TOKENS=128 \
 		$(BIN)/rag serve --index-dir $(INDEX_DIR) --articles $(ARTICLES) --host $(HOST) --port $(PORT)
 
-run: $(STAMP)
+run: $(STAMP) $(ONNX)
 	test -f $(INDEX_DIR)/CURRENT || $(BIN)/rag build --index-dir $(INDEX_DIR) $(ARTICLES)
 	$(BIN)/rag serve --index-dir $(INDEX_DIR) --articles $(ARTICLES) --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) $(ONNX)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
