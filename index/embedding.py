@@ -185,11 +185,10 @@ def load_embedder(model: str) -> Embedder:
     - "fake" or "fake:DIM": the deterministic FakeEmbedder;
     - a local sentence-transformers folder, run on torch.
     """
-    base, _, runtime = model.partition("@")
-    if base == DEFAULT_MODEL and runtime in ("", *RUNTIMES):
-        runtime = runtime or RUNTIMES[0]
-        if runtime == "torch":
-            return SentenceTransformerEmbedder()
+    runtime = runtime_of(model)
+    if runtime == "torch":
+        return SentenceTransformerEmbedder()
+    if runtime is not None:
         from index.onnx_embedding import OnnxEmbedder  # onnxruntime is imported only when it is used
 
         return OnnxEmbedder(quantization=runtime.removeprefix("onnx-"))
@@ -204,3 +203,23 @@ def load_embedder(model: str) -> Embedder:
         f"unknown embedding model {model!r}: use {DEFAULT_MODEL!r} (ONNX int8), {choices}, {FAKE_MODEL!r} "
         "or a local sentence-transformers folder (nothing is downloaded)"
     )
+
+
+def runtime_of(model: str) -> str | None:
+    """The runtime a model setting asks for when it names the packaged model, else None."""
+    base, _, runtime = model.partition("@")
+    if base == DEFAULT_MODEL and runtime in ("", *RUNTIMES):
+        return runtime or RUNTIMES[0]
+    return None
+
+
+def check_model_files(model: str) -> None:
+    """ModelNotFound now, before anything is loaded, when files the model setting needs are missing.
+
+    `rag serve` calls it before starting the server, whose start-up would bury the message in a traceback.
+    """
+    runtime = runtime_of(model)
+    if runtime is not None and runtime.startswith("onnx-"):
+        from index.onnx_embedding import locate
+
+        locate(runtime.removeprefix("onnx-"))

@@ -64,15 +64,8 @@ class OnnxEmbedder:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        if quantization not in QUANTIZATIONS:
-            raise ValueError(f"unknown quantization {quantization!r}: use one of {', '.join(QUANTIZATIONS)}")
-        folder = folder or export_folder()
-        self.export = read_export(folder)
-        model_file = folder / f"model-{quantization}.onnx"
-        if not model_file.is_file():
-            raise ModelNotFound(
-                f"{model_file} is missing: create it with `make install` or `{EXPORT_COMMAND}`"
-            )
+        model_file, self.export = locate(quantization, folder)
+        folder = model_file.parent
         self.quantization = quantization
         self.runtime = f"onnx-{quantization}"
         self.name = f"{self.export['model']}@{self.runtime}"
@@ -100,8 +93,8 @@ class OnnxEmbedder:
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3  # errors only: no initializer warnings on stderr
-        # idle worker threads sleep rather than spin: on a shared 2-core machine spinning threads of
-        # concurrent requests (or other programs) starve each other; costs well under a millisecond here
+        # idle worker threads sleep rather than spin: on this shared 2-core machine spinning made single
+        # queries slower, not faster (other programs, or concurrent requests, want the same cores)
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
@@ -151,6 +144,19 @@ class OnnxEmbedder:
         pooled = summed / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+def locate(quantization: str, folder: Path | None = None) -> tuple[Path, dict[str, Any]]:
+    """The ONNX file for `quantization` and its folder's export.json, checked without loading anything.
+    ModelNotFound names the command that makes a missing or stale export."""
+    if quantization not in QUANTIZATIONS:
+        raise ValueError(f"unknown quantization {quantization!r}: use one of {', '.join(QUANTIZATIONS)}")
+    folder = folder or export_folder()
+    export = read_export(folder)
+    model_file = folder / f"model-{quantization}.onnx"
+    if not model_file.is_file():
+        raise ModelNotFound(f"{model_file} is missing: create it with `make install` or `{EXPORT_COMMAND}`")
+    return model_file, export
 
 
 def read_export(folder: Path, source: Path | None = None) -> dict[str, Any]:

@@ -200,14 +200,17 @@ def test_the_cli_imports_no_torch_on_the_default_path(command: list[str], seed_i
 
 @pytest.mark.slow
 @pytest.mark.real_model
-def test_the_cli_says_how_to_make_a_missing_export_without_a_traceback(seed_index: Path) -> None:
-    code = (
+@pytest.mark.parametrize(("command", "code"), [(["ask", "Why?"], 1), (["serve", "--port", "8799"], 2)])
+def test_the_cli_says_how_to_make_a_missing_export_without_a_traceback(
+    command: list[str], code: int, seed_index: Path
+) -> None:
+    program = (
         "import pathlib, index.onnx_embedding as o\n"
         "o.export_folder = lambda: pathlib.Path('/nonexistent/newsrag-onnx')\n"
         "from rag.cli import main\nmain()"
     )
-    result = _python(code, "ask", "Why?", "--index-dir", str(seed_index), RAG_MODEL=DEFAULT_MODEL)
-    assert result.returncode == 1
+    result = _python(program, *command, "--index-dir", str(seed_index), RAG_MODEL=DEFAULT_MODEL)
+    assert result.returncode == code, result.stderr
     assert "error (model_not_found)" in result.stderr and EXPORT_COMMAND in result.stderr
     assert "Traceback" not in result.stderr
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from index.embedding import check_model_files
 from index.errors import RagError
 from rag.cli.app import IndexDir, Model, app, err, settings_with
 from rag.settings import Settings, get_settings
@@ -73,6 +74,11 @@ def serve(
         except RagError as e:
             err.print(f"error ({e.code}): {e}", style="red", markup=False, soft_wrap=True)
             raise typer.Exit(2) from None
+    try:
+        check_model_files(s.model)
+    except RagError as e:
+        err.print(f"error ({e.code}): {e}", style="red", markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
     os.environ.update(server_environment(s))
     # one OpenMP thread per request: concurrent requests (or any other load) on a small machine
     # otherwise make torch's spinning thread teams collide — query embedding went from ~20 ms to
