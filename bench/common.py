@@ -6,14 +6,14 @@ import os
 import platform
 from pathlib import Path
 
-import torch
-
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 CACHE = Path(os.environ.get("NEWSRAG_BENCH_CACHE", ROOT / "bench" / ".cache"))
 
 
 def machine() -> str:
+    import torch  # here, not at import: bench/embed_runtime.py times processes that never load torch
+
     cpus = os.cpu_count()
     mem = ""
     try:
