@@ -1,6 +1,6 @@
 """Calibrate the abstention threshold on the development sets and print the trade-off.
 
-    .venv/bin/python bench/calibrate_abstention.py [--mode hybrid]
+    .venv/bin/python bench/calibrate_abstention.py [--mode hybrid] [--model all-MiniLM-L6-v2@torch]
 
 For every question of ../shared/eval/{seed,squad2,multihop} it records the evidence score of the
 answer the assistant would give (abstention by threshold switched off), then sweeps thresholds and
@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import CACHE, SHARED, machine
+from bench.common import CACHE, MODEL_HELP, SHARED, machine
 from index import ingest
-from index.embedding import SentenceTransformerEmbedder
+from index.embedding import DEFAULT_MODEL, load_embedder
 from index.generations import current_name
 from rag.service import Assistant
 from rag.settings import Settings
@@ -35,11 +35,12 @@ SETS = {
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mode", default="hybrid")
+    parser.add_argument("--model", default=DEFAULT_MODEL, help=MODEL_HELP)
     args = parser.parse_args()
-    embedder = SentenceTransformerEmbedder()
+    embedder = load_embedder(args.model)
     rows: list[tuple[str, bool, float, str | None]] = []  # (set, answerable, confidence, reason)
     for name, articles in SETS.items():
-        index_dir = CACHE / f"dev-{name}"
+        index_dir = CACHE / f"dev-{name}-{embedder.name}"
         if current_name(index_dir) is None:
             print(f"building {name} index …", file=sys.stderr)
             ingest.build(index_dir, [articles], embedder)
@@ -48,7 +49,7 @@ def main() -> None:
         for q in questions:
             answer = assistant.ask(q["question"])
             rows.append((name, bool(q["answers"]), answer.confidence, answer.reason))
-    print(f"machine: {machine()}; mode {args.mode}")
+    print(f"machine: {machine()}; mode {args.mode}; model {embedder.name}")
     print("threshold | " + " | ".join(f"{n}: abstain / false-abstain" for n in [*SETS, "pooled"]))
     best = (-1.0, 0.0)
     for step in range(0, 61):

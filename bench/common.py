@@ -7,6 +7,7 @@ import platform
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+MODEL_HELP = "RAG_MODEL value (default all-MiniLM-L6-v2: ONNX int8; …@onnx-fp32, …@torch)"
 SHARED = ROOT.parent / "shared"
 CACHE = Path(os.environ.get("NEWSRAG_BENCH_CACHE", ROOT / "bench" / ".cache"))
 

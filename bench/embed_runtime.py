@@ -162,9 +162,9 @@ def compare(corpus: dict[str, Any], vectors: dict[str, Any], reference: str) -> 
                 if not gold:
                     continue
                 ranked = ranked_articles(s["owners"][j] for j in top[i, :100])
-                hits1.append(hit_at(ranked, gold, 1))
-                hits10.append(hit_at(ranked, gold, 10))
-                mrr.append(mrr_at(ranked, gold, 10))
+                hits1.append(hit_at(ranked, gold, 1) or 0.0)
+                hits10.append(hit_at(ranked, gold, 10) or 0.0)
+                mrr.append(mrr_at(ranked, gold, 10) or 0.0)
             row[f"{name}_hit@1"] = float(np.mean(hits1))
             row[f"{name}_hit@10"] = float(np.mean(hits10))
             row[f"{name}_mrr@10"] = float(np.mean(mrr))
@@ -221,7 +221,7 @@ def main() -> None:
             print(f"{label}: {timings[label]}", file=sys.stderr)
         reference = "torch" if "torch" in vectors else next(iter(vectors))
         quality = compare(corpus, vectors, reference)
-    result = {
+    result: dict[str, Any] = {
         "machine": machine(),
         "load_average": os.getloadavg(),
         "reference": reference,
