@@ -31,7 +31,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $(STAMP)
 
-# exported once from the packaged model with torch (~20 s); byte-identical for the same torch and onnxruntime
+# exported once from the packaged model with torch (~10 s); byte-identical for the same torch and onnxruntime
 $(ONNX): $(STAMP) index/onnx_export.py index/onnx_embedding.py
 	$(BIN)/python -m index.onnx_export
 	touch $(ONNX)

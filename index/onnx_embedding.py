@@ -168,7 +168,7 @@ def read_export(folder: Path, source: Path | None = None) -> dict[str, Any]:
     except FileNotFoundError:
         raise ModelNotFound(
             f"no ONNX export of {DEFAULT_MODEL} in {folder}: create it with `make install` or "
-            f"`{EXPORT_COMMAND}` (once, about 20 s), or set RAG_MODEL={DEFAULT_MODEL}@torch"
+            f"`{EXPORT_COMMAND}` (once, about 10 s), or set RAG_MODEL={DEFAULT_MODEL}@torch"
         ) from None
     except (OSError, json.JSONDecodeError) as e:
         raise ModelNotFound(f"{path} is unreadable ({e}): recreate it with `{EXPORT_COMMAND} --force`") from e
