@@ -72,8 +72,8 @@ class OnnxEmbedder:
         self.dim = int(self.export["dim"])
         self.max_tokens = int(self.export["max_seq_length"]) - 2  # [CLS] and [SEP]
         # One text per call by default: no padding, which on 2 cores was as fast as batches of 4 and
-        # faster than 16 or more (bench/embed_runtime.py), and a text's int8 vector then does not depend
-        # on its batch companions (dynamic quantisation scales activations per call).
+        # faster than 8 or more (README "Speed"), and a text's int8 vector then does not depend on its
+        # batch companions (dynamic quantisation scales activations per call).
         self.batch_size = batch_size
 
         # one tokenizer truncates to the model's window (padding is ours, per batch); the other counts
