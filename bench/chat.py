@@ -1,10 +1,11 @@
 """`/chat` latency against the real server: p50/p95 of sequential requests from one client.
 
-    .venv/bin/python bench/chat.py --index-dir bench/.cache/query-2019-x1 [--requests 100]
+    .venv/bin/python bench/chat.py --index-dir bench/.cache/query-2019-x1-all-MiniLM-L6-v2@onnx-int8 \
+        [--requests 100]
 
-Starts `rag serve` on a free loopback port (its defaults: one OpenMP thread per request), waits for
-/ready, warms up, then times full round trips of POST /chat (non-stream) with questions made from
-article titles in the index.
+Starts `rag serve` with the index's own model on a free loopback port (its defaults: one OpenMP thread
+per request), waits for /ready, warms up, then times full round trips of POST /chat (non-stream) with
+questions made from article titles in the index.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ def main() -> None:
             str(args.index_dir),
             "--port",
             str(port),
+            "--model",
+            reader.manifest.model.name,  # an index of the packaged model names its runtime: "…@onnx-int8"
         ],
         env=env,
         stdout=subprocess.DEVNULL,

@@ -6,14 +6,15 @@ import os
 import platform
 from pathlib import Path
 
-import torch
-
 ROOT = Path(__file__).resolve().parents[1]
+MODEL_HELP = "RAG_MODEL value (default all-MiniLM-L6-v2: ONNX int8; …@onnx-fp32, …@torch)"
 SHARED = ROOT.parent / "shared"
 CACHE = Path(os.environ.get("NEWSRAG_BENCH_CACHE", ROOT / "bench" / ".cache"))
 
 
 def machine() -> str:
+    import torch  # here, not at import: bench/embed_runtime.py times processes that never load torch
+
     cpus = os.cpu_count()
     mem = ""
     try:

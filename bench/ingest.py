@@ -1,6 +1,6 @@
 """Ingest throughput: `rag build` end to end versus embedding the same chunks alone.
 
-    .venv/bin/python bench/ingest.py [--n 100]
+    .venv/bin/python bench/ingest.py [--n 100] [--model all-MiniLM-L6-v2@torch]
 
 Over the first N articles of ../shared/corpus/wikinews-2019-2020.jsonl: chunks/s of a full build
 (read, clean, chunk, embed, store, checksum, publish) and of embedding the identical texts with no
@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import SHARED, machine
+from bench.common import MODEL_HELP, SHARED, machine
 from index import ingest
-from index.embedding import SentenceTransformerEmbedder, document_text
+from index.embedding import DEFAULT_MODEL, document_text, load_embedder
 from index.live import IndexReader
 from index.writer import clip_title
 
@@ -30,9 +30,10 @@ from index.writer import clip_title
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=100)
+    parser.add_argument("--model", default=DEFAULT_MODEL, help=MODEL_HELP)
     args = parser.parse_args()
     corpus = SHARED / "corpus" / "wikinews-2019-2020.jsonl"
-    embedder = SentenceTransformerEmbedder()
+    embedder = load_embedder(args.model)
     embedder.embed_documents(["warm up the model"])
     with tempfile.TemporaryDirectory() as tmp:
         sample = Path(tmp) / "sample.jsonl"
@@ -62,6 +63,7 @@ def main() -> None:
         "embed_only_chunks_per_s": round(embed_rate, 2),
         "ratio": round(build_rate / embed_rate, 3),
         "peak_rss_mb": round(peak_mb),
+        "model": embedder.name,
         "machine": machine(),
     }
     print(json.dumps(result, indent=2))

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/query.py --corpus 2019          # wikinews 2019-2020 (293 articles)
     .venv/bin/python bench/query.py --corpus 2004 --copies 3   # 2004-2018 corpus ×3 ≈ 48k chunks
+    (--model all-MiniLM-L6-v2@torch for another runtime; each model has its own cached index)
 
 Indexes are built once with the real model and cached in bench/.cache (outside git). For the large
 index each article is stored `--copies` times under suffixed ids; identical texts are embedded once
@@ -26,9 +27,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import CACHE, SHARED, machine
+from bench.common import CACHE, MODEL_HELP, SHARED, machine
 from index import ingest
-from index.embedding import SentenceTransformerEmbedder
+from index.embedding import DEFAULT_MODEL, Embedder, load_embedder
 from index.generations import current_name
 from index.sources import read_paths
 from rag.service import Assistant
@@ -40,20 +41,30 @@ CORPORA = {
 }
 
 
-class CachedEmbedder(SentenceTransformerEmbedder):
+class CachedEmbedder:
     """Embeds each distinct text once (per process); used to build replicated indexes cheaply."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name, self.dim, self.max_tokens = inner.name, inner.dim, inner.max_tokens
         self._memo: dict[bytes, np.ndarray] = {}
+
+    def fingerprint(self) -> str:
+        return self.inner.fingerprint()
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.inner.embed_query(text)
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         keys = [hashlib.blake2b(t.encode(), digest_size=16).digest() for t in texts]
         todo = list({k: t for k, t in zip(keys, texts, strict=True) if k not in self._memo}.items())
         if todo:
-            vecs = super().embed_documents([t for _, t in todo])
+            vecs = self.inner.embed_documents([t for _, t in todo])
             self._memo.update({k: v for (k, _), v in zip(todo, vecs, strict=True)})
-        return np.stack([self._memo[k] for k in keys]) if keys else super().embed_documents([])
+        return np.stack([self._memo[k] for k in keys]) if keys else self.inner.embed_documents([])
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -65,9 +76,10 @@ def main() -> None:
     parser.add_argument("--corpus", choices=sorted(CORPORA), default="2019")
     parser.add_argument("--copies", type=int, default=1)
     parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--model", default=DEFAULT_MODEL, help=MODEL_HELP)
     args = parser.parse_args()
-    index_dir = CACHE / f"query-{args.corpus}-x{args.copies}"
-    embedder = CachedEmbedder()
+    embedder = CachedEmbedder(load_embedder(args.model))
+    index_dir = CACHE / f"query-{args.corpus}-x{args.copies}-{embedder.name}"
     articles = read_paths([CORPORA[args.corpus]]).articles
     if current_name(index_dir) is None:
         copies = [
@@ -97,6 +109,7 @@ def main() -> None:
             stage[key].append(answer.timings.get(key, 0.0))
     result = {
         "index": str(index_dir),
+        "model": embedder.name,
         "articles": reader.manifest.articles,
         "chunks": reader.manifest.chunks,
         "queries": len(questions),

@@ -94,6 +94,9 @@ def _spans(doc: object, offset: int) -> list[Annotation]:
         if "\n" in np_.text or (start, end) in entities:
             continue  # spans a heading and a sentence, or repeats an entity
         out.append(Annotation(start, end, NOUN_PHRASE))
+        # "three euros", "forty thousand books": a number the NER typed CARDINAL, with its unit
+        if any(a.start == start and a.label == "CARDINAL" and a.end < end for a in out):
+            out.append(Annotation(start, end, "QUANTITY"))
         names = [t for t in np_ if t.pos_ == "PROPN"]
         if names and len(names) == len(np_) and not any(s <= start < e for s, e in entities):
             out.append(Annotation(start, end, PROPER_NAME))

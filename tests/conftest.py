@@ -69,6 +69,15 @@ def fake_embedder() -> Any:
 
 @pytest.fixture(scope="session")
 def real_embedder() -> Any:
+    """The default embedder: all-MiniLM-L6-v2 on ONNX Runtime, int8 (the export `make install` made)."""
+    from index.embedding import DEFAULT_MODEL, load_embedder
+
+    return load_embedder(DEFAULT_MODEL)
+
+
+@pytest.fixture(scope="session")
+def torch_embedder() -> Any:
+    """The same model on torch (sentence-transformers): the reference the ONNX runtimes are held to."""
     from index.embedding import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()

@@ -102,7 +102,9 @@ def test_short_answer_is_the_typed_span_nearest_the_question_and_not_its_own_wor
 
 def test_typed_question_is_answered_only_by_a_sentence_holding_the_type() -> None:
     q = question("Who is the mayor of Dunmore?")
-    lead = candidate("The port of Dunmore closed on Monday after Storm Ida brought winds of 120 km/h.", 1, 0.95)
+    lead = candidate(
+        "The port of Dunmore closed on Monday after Storm Ida brought winds of 120 km/h.", 1, 0.95
+    )
     sentence = "The mayor, Ana Ruiz, said repairs would take weeks."
     start = ARTICLE.index(sentence) + sentence.index("Ana Ruiz")
     named = candidate(sentence, 3, 0.6, spans=[SpanRow(start, start + 8, "PERSON")])

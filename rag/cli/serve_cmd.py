@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from index.embedding import check_model_files
 from index.errors import RagError
 from rag.cli.app import IndexDir, Model, app, err, settings_with
 from rag.registry import load
@@ -85,6 +86,7 @@ def _refuse_unsafe(s: Settings) -> None:
         raise typer.Exit(2)
     try:
         check_generator(s)
+        check_model_files(s.index.model)  # the ONNX export is made by `make install`: say how if missing
     except RagError as e:
         err.print(f"error ({e.code}): {e}", style="red", markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
