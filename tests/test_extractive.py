@@ -55,7 +55,9 @@ SCORER = Scorer(ONE, NEAR, 0.5, 0.0, {})
     ("q", "wanted"),
     [
         ("How many people died?", AnswerType.NUMBER),
-        ("How long is the footbridge?", AnswerType.DURATION),
+        ("How long is the footbridge?", AnswerType.MEASURE),
+        ("How long did the repairs take?", AnswerType.DURATION),
+        ("How much does entry cost?", AnswerType.MONEY),
         ("The Normans came from which country?", AnswerType.THING),
         ("In 1066, who invaded England?", AnswerType.PERSON),
         ("How much did the bridge cost?", AnswerType.MONEY),
