@@ -121,13 +121,25 @@ def select(scored: list[Candidate], q: Question, scorer: Scorer, max_sentences: 
     if q.wanted is AnswerType.REASON:  # news prose spreads reasons over consecutive sentences
         pool = [c for c in ranked[1:] if _coherent(c, best, q) and has_reason_cue(c.text)]
     else:
-        pool = [c for c in ranked[1:] if c.prob >= RELATIVE * best.prob and _coherent(c, best, q)]
+        pool = [c for c in ranked[1:] if c.prob >= RELATIVE * best.prob]
     for c in pool:
         if len(chosen) >= max_sentences:
             break
-        if all(jaccard(c.text, o.text) < REDUNDANT for o in chosen):
+        related = q.wanted is AnswerType.REASON or _coherent(c, best, q) or _complements(c, chosen, q)
+        if related and all(jaccard(c.text, o.text) < REDUNDANT for o in chosen):
             chosen.append(c)
     return Extract(chosen, best, short_answer(best, q, scorer.span))
+
+
+def _complements(c: Candidate, chosen: Sequence[Candidate], q: Question) -> bool:
+    """Whether `c` covers one of the question's rarer terms (IDF at least the median) that no chosen
+    sentence covers: the other half of a question about two reports or two sides, not padding."""
+    if not q.weights:
+        return False
+    median = sorted(q.weights.values())[len(q.weights) // 2]
+    covered = set().union(*(set(content_terms(o.text)) for o in chosen))
+    rare = {t for t, w in q.weights.items() if w >= median and t not in covered}
+    return bool(rare & set(content_terms(c.text)))
 
 
 def cite(chosen: Sequence[Candidate]) -> tuple[str, list[Citation]]:
