@@ -265,6 +265,23 @@ class Database:
         ).fetchall()
         return {int(r[0]): _chunk(r) for r in rows}
 
+    def chunks_holding(self, sentence_ids: Sequence[int]) -> dict[int, int]:
+        """sentence id -> id of the first chunk (lowest ordinal) that holds the sentence's start."""
+        if not sentence_ids:
+            return {}
+        rows = self.conn.execute(
+            "SELECT s.id, c.id FROM sentences s JOIN chunks c ON c.article_id = s.article_id "
+            'AND c.start <= s.start AND s.start < c."end" '
+            f"WHERE s.id IN ({','.join('?' * len(sentence_ids))}) ORDER BY c.ordinal DESC",
+            list(sentence_ids),
+        ).fetchall()
+        return {int(sid): int(cid) for sid, cid in rows}  # lowest ordinal last: it wins
+
+    def sentence_ids_matching(self, filters: Filters) -> list[int]:
+        where, params = filters.where()
+        sql = f"SELECT s.id FROM sentences s JOIN articles a ON a.id = s.article_id WHERE {where}"
+        return [r[0] for r in self.conn.execute(sql, params)]
+
     def chunk_ids_matching(self, filters: Filters) -> list[int]:
         where, params = filters.where()
         sql = f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {where}"

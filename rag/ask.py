@@ -13,34 +13,37 @@ from index.store import Filters
 from rag.answer_types import answer_type
 from rag.candidates import Question, features, gather, idf_weights
 from rag.extractive import cite, select
+from rag.reasons import Reason
 from rag.retrieval import Mode, SearchResult, search
 from rag.scorer import Scorer, default_scorer
+from rag.settings import AnswerSettings, RetrievalSettings
 from rag.text import content_terms
 from rag.types import Answer, Passage
 
 BORROWED = 0.3  # weight of words a follow-up borrowed from earlier turns, relative to its own
 
 ABSTAIN_TEXT = {
-    "no_passages": "The articles don't say: nothing in the index matches this question.",
-    "weak_evidence": "The articles don't say: the closest passages do not answer this question.",
-    "answer_type_missing": "The articles don't say: no passage holds the kind of answer asked for.",
-    "empty_question": "Please ask a question.",
+    Reason.NO_PASSAGES: "The articles don't say: nothing in the index matches this question.",
+    Reason.WEAK_EVIDENCE: "The articles don't say: the closest passages do not answer this question.",
+    Reason.ANSWER_TYPE_MISSING: "The articles don't say: no passage holds the kind of answer asked for.",
+    Reason.EMPTY_QUESTION: "Please ask a question.",
 }
+_RETRIEVAL, _ANSWER = RetrievalSettings(), AnswerSettings()  # the one set of defaults: rag/settings.py
 
 
 @dataclass(frozen=True)
 class AskOptions:
-    k: int = 8
-    mode: Mode = "hybrid"
-    per_article: int = 2
-    rrf_k: int = 60
-    max_sentences: int = 3
-    abstain_threshold: float | None = None  # None: the fitted scorer's own threshold (rag/scorer.py)
+    k: int = _RETRIEVAL.k
+    mode: Mode = _RETRIEVAL.mode
+    per_article: int = _RETRIEVAL.per_article
+    rrf_k: int = _RETRIEVAL.rrf_k
+    max_sentences: int = _ANSWER.max_sentences
+    abstain_threshold: float | None = _ANSWER.abstain_threshold  # None: the fitted scorer's (rag/scorer.py)
     filters: Filters = field(default_factory=Filters)
 
 
 def abstention(
-    reason: str,
+    reason: Reason,
     timings: dict[str, float],
     query: str,
     confidence: float = 0.0,
@@ -76,7 +79,7 @@ def ask(
     t0 = time.perf_counter()
     question = question.strip()
     if not question:
-        return abstention("empty_question", {"total": 0.0}, question)
+        return abstention(Reason.EMPTY_QUESTION, {"total": 0.0}, question)
     found = search(
         reader, embedder, question, k=o.k, mode=o.mode, filters=o.filters, per_article=o.per_article,
         rrf_k=o.rrf_k,
@@ -84,7 +87,7 @@ def ask(
     timings = dict(found.timings)
     if not found.passages or found.query_vector is None:
         timings["total"] = (time.perf_counter() - t0) * 1000
-        return abstention("no_passages", timings, question)
+        return abstention(Reason.NO_PASSAGES, timings, question)
     t = time.perf_counter()
     scorer = scorer or default_scorer()
     q = _question(reader, embedder, question, focus, found)
@@ -98,7 +101,8 @@ def ask(
     best = extract.best
     confidence = round(best.prob, 4) if best else 0.0
     if not extract.chosen:
-        reason = "answer_type_missing" if best is not None and best.x.get("type_missing") else "weak_evidence"
+        missing = best is not None and best.x.get("type_missing")
+        reason = Reason.ANSWER_TYPE_MISSING if missing else Reason.WEAK_EVIDENCE
         return abstention(reason, timings, question, confidence, passages=found.passages)
     text, citations = cite(extract.chosen)
     dates = [c.date for c in citations if c.date]

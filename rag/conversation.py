@@ -82,7 +82,7 @@ def chat(
     """
     query = standalone_query(messages)
     if not query:
-        return abstention(Reason.EMPTY_QUESTION.value, {"total": 0.0}, "")
+        return abstention(Reason.EMPTY_QUESTION, {"total": 0.0}, "")
     if condense is not None and sum(1 for m in messages if m.get("role") == "user") > 1:
         query = condense(messages) or query
     last = _last_user(messages)

@@ -23,7 +23,7 @@ class Reason(StrEnum):
 DESCRIPTIONS: dict[Reason, str] = {
     Reason.EMPTY_QUESTION: "the question had no words",
     Reason.NO_PASSAGES: "nothing in the index matched",
-    Reason.WEAK_EVIDENCE: "the best sentence scored below RAG_ABSTAIN_THRESHOLD",
+    Reason.WEAK_EVIDENCE: "no sentence likely enough to answer (the fitted threshold) or relevant enough",
     Reason.ANSWER_TYPE_MISSING: "no passage holds the kind of answer asked for (a number, a date, …)",
     Reason.LLM_ABSTAINED: "the language model said the passages do not answer",
     Reason.UNSUPPORTED_ANSWER: "no sentence the language model wrote is supported by its citations",

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from rag.fusion import reciprocal_rank, scores_of_one
 
-Ranker = Literal["dense", "lexical"]
+Ranker = Literal["dense", "lexical", "sentences"]
 Fuse = Callable[[Sequence[Sequence[tuple[int, float]]], int], dict[int, float]]
 
 
@@ -34,7 +34,11 @@ class ModeSpec:
 MODES: dict[str, ModeSpec] = {
     "dense": ModeSpec(("dense",), scores_of_one, "MiniLM vectors only (FAISS, cosine)"),
     "lexical": ModeSpec(("lexical",), scores_of_one, "BM25 only (SQLite FTS5)"),
-    "hybrid": ModeSpec(("dense", "lexical"), reciprocal_rank, "dense and lexical fused with RRF"),
+    "hybrid": ModeSpec(
+        ("dense", "lexical", "sentences"),
+        reciprocal_rank,
+        "dense chunks, BM25 and dense sentences (each chunk at its best sentence's rank) fused with RRF",
+    ),
 }
 
 

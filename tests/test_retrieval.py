@@ -112,3 +112,27 @@ def test_filters_really_filter(index_dir: Path) -> None:
 def test_fts_syntax_in_a_query_never_crashes(index_dir: Path, query: str) -> None:
     result = search(IndexReader.open(index_dir), FakeEmbedder(), query, mode="lexical")
     assert isinstance(result.passages, list)
+
+
+def test_sentence_ranker_finds_the_chunk_of_the_best_sentence_and_obeys_filters(tmp_path: Path) -> None:
+    from index.annotate import NoAnnotator
+    from rag.retrieval import _by_sentence
+
+    emb = FakeEmbedder()
+    filler = " ".join(f"Filler sentence {i} about nothing much at all." for i in range(60))
+    records = [
+        {"id": "a", "title": "A", "source": "Wire", "text": filler + " The kraken surfaced near the pier."},
+        {"id": "b", "title": "B", "source": "Post", "text": "The kraken surfaced near the pier. " + filler},
+    ]
+    path = tmp_path / "a.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    ingest.build(tmp_path / "idx", [path], emb, annotator=NoAnnotator())
+    reader = IndexReader.open(tmp_path / "idx", emb)
+    ranked = _by_sentence(reader, emb.embed_query("kraken surfaced near the pier"), Filters())
+    chunks = reader.db.chunks([cid for cid, _ in ranked[:2]])
+    assert {c.article_id for c in chunks.values()} == {"a", "b"}
+    assert all("kraken" in c.text for c in chunks.values())  # each the chunk holding the sentence
+    only_post = _by_sentence(reader, emb.embed_query("kraken"), Filters(sources=("post",)))
+    assert only_post and {reader.db.chunks([cid])[cid].article_id for cid, _ in only_post} == {"b"}
+    found = search(reader, emb, "Where did the kraken surface?", filters=Filters(sources=("Wire",)))
+    assert found.passages and {p.article_id for p in found.passages} == {"a"}
