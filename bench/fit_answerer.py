@@ -137,6 +137,7 @@ def evaluate(
     probs: list[np.ndarray],
     thresholds: tuple[float, float],
     span_model: Callable[[int], Logistic],
+    shorts: dict[tuple[int, int], str] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Per set and pooled: hit@1, short EM/F1 (answerable), abstain / false abstain at
     `thresholds` (probability, relevance), choosing as `extractive.select` does: the most probable
@@ -144,6 +145,8 @@ def evaluate(
     probability or the best relevance is below its threshold. A question answered wrongly or not at
     all scores 0 on hit@1 and the short answer."""
     threshold, floor = thresholds
+    # (question, sentence) -> the predicted short answer (or text): the same at every threshold
+    shorts = {} if shorts is None else shorts
 
     def best_of(r: Row, p: np.ndarray) -> int | None:
         allowed = {id(c) for c in eligible(r.candidates, r.question)}  # type: ignore[arg-type]
@@ -174,9 +177,11 @@ def evaluate(
                 f1s.append(0.0)
                 continue
             hits.append(float(r.labels[best] == 1))
-            c = r.candidates[best]
-            short = short_answer(c, r.question, span_model(i))  # type: ignore[arg-type]
-            prediction = short.text if short else c.text
+            if (i, best) not in shorts:
+                c = r.candidates[best]
+                short = short_answer(c, r.question, span_model(i))  # type: ignore[arg-type]
+                shorts[i, best] = short.text if short else c.text
+            prediction = shorts[i, best]
             ems.append(exact_match(prediction, r.answers) or 0.0)
             f1s.append(token_f1(prediction, r.answers) or 0.0)
         out[name] = {
@@ -228,7 +233,8 @@ def main() -> None:
     probs = [oof[groups == i] for i in range(len(rows))]
 
     grid = [(t / 100, f / 100) for t in range(0, 60, 2) for f in range(20, 50, 2)]
-    sweep = {pair: evaluate(rows, probs, pair, span_of_question.__getitem__) for pair in grid}
+    cache: dict[tuple[int, int], str] = {}
+    sweep = {pair: evaluate(rows, probs, pair, span_of_question.__getitem__, cache) for pair in grid}
     ok = [p for p, res in sweep.items() if all(res[n]["false_abstain"] <= MAX_FALSE_ABSTAIN for n in SETS)]
     best = max(ok, key=lambda p: (sweep[p]["pooled"]["abstain"], -sweep[p]["pooled"]["false_abstain"]))
     threshold, floor = best
