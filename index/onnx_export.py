@@ -17,7 +17,6 @@ Files are written to a temporary folder and renamed into place: an interrupted e
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import os
@@ -32,6 +31,7 @@ from typing import Any
 
 from index.embedding import DEFAULT_MODEL, model_folder_digest
 from index.errors import RagError
+from index.manifest import sha256_file
 from index.onnx_embedding import EXPORT_FORMAT, RECIPE, OnnxEmbedder, export_folder, read_export
 
 log = logging.getLogger(__name__)
@@ -165,7 +165,7 @@ def _write_export_json(folder: Path, source: Path, config: dict[str, Any]) -> No
         "opset": OPSET,
         "quantization": QUANTIZATION,
         "versions": {name: version(name) for name in ("torch", "transformers", "onnx", "onnxruntime")},
-        "sha256": {name: _sha256(folder / name) for name in files},
+        "sha256": {name: sha256_file(folder / name) for name in files},
     }
     (folder / "export.json").write_text(json.dumps(info, indent=2) + "\n")
 
@@ -184,14 +184,6 @@ def _check(folder: Path, source: Path) -> None:
         log.info("%s: lowest cosine to sentence-transformers %.5f", quantization, cosine)
         if cosine < floor:
             raise SystemExit(f"onnx_export: {quantization} vectors differ from torch's (cosine {cosine:.4f})")
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def main(argv: list[str] | None = None) -> None:

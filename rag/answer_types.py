@@ -38,7 +38,7 @@ LABELS: dict[AnswerType, tuple[str, ...]] = {
     AnswerType.MEASURE: ("QUANTITY", "CARDINAL"),
     AnswerType.PERCENT: ("PERCENT", "CARDINAL", "QUANTITY"),
     AnswerType.DATE: ("DATE", "TIME"),
-    AnswerType.PERSON: ("PERSON", PROPER_NAME, "ORG", "NORP"),
+    AnswerType.PERSON: ("PERSON", PROPER_NAME, "ORG"),  # not NORP: "Mexican authorities" is no "who"
     AnswerType.PLACE: ("GPE", "LOC", "FAC", PROPER_NAME),
     AnswerType.ORGANIZATION: ("ORG", "NORP", PROPER_NAME, "PERSON"),
     AnswerType.THING: (
