@@ -164,7 +164,9 @@ def _python(code: str, *args: str, **env: str) -> subprocess.CompletedProcess[st
     )
 
 
-LOADED = f"import sys; print(sorted(m for m in {TORCH_MODULES!r} if m in sys.modules))"
+# what a cold `rag ask` must not pay for: torch, and the index-time / evaluation / LLM-only libraries
+HEAVY = (*TORCH_MODULES, "spacy", "sklearn", "openai", "matplotlib")
+LOADED = f"import sys; print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
 
 
 @pytest.mark.real_model

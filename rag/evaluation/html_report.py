@@ -6,11 +6,12 @@ import base64
 import io
 from collections.abc import Mapping, Sequence
 from html import escape
-from typing import Any
-
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING, Any
 
 from rag.evaluation.metrics import METRICS
+
+if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn: `rag ask` must not pay for it
+    from matplotlib.figure import Figure
 from rag.evaluation.presentation import (
     DESCRIPTIONS,
     TYPE_COLUMNS,
@@ -49,7 +50,8 @@ def _svg(fig: Figure, alt: str) -> str:
 def metric_bars(metrics: Mapping[str, float | None], old: Mapping[str, float | None] | None) -> str:
     """Horizontal bars of the 0..1 metrics; with `old`, its bars beside the new ones."""
     names = [m for m in SCORES if metrics.get(m) is not None or (old and old.get(m) is not None)]
-    # Figure without pyplot: no global state, no display backend (the Agg/SVG canvases draw it)
+    from matplotlib.figure import Figure  # without pyplot: no global state, no display backend
+
     fig = Figure(figsize=(6.4, 0.32 * len(names) + 0.9))
     ax = fig.subplots()
     ys = list(range(len(names)))[::-1]
@@ -73,6 +75,8 @@ def metric_bars(metrics: Mapping[str, float | None], old: Mapping[str, float | N
 
 def latency_histogram(records: Sequence[Mapping[str, Any]], p50: float | None, p95: float | None) -> str:
     totals = [r["timings"]["total"] for r in records if "total" in r["timings"]]
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(6.4, 3.4))
     ax = fig.subplots()
     ax.hist(totals, bins=min(30, max(5, len(totals) // 4)), color="#8250df", alpha=0.85)
