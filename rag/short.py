@@ -38,6 +38,20 @@ SPAN_FEATURES = (
     "window",  # share of the question's terms within WINDOW words either side of the span
     "wh_noun",  # the span holds the noun after the question word ("What church …" -> "… Church")
     "after_q_word",  # one of the three words just before the span is the question's
+    "after_comma",  # an apposition: "its major tributary, the river Aare"
+    "in_brackets",  # "(>500 Da)"
+    "between",  # question words on both sides of the span in the sentence
+    "left_only",  # question words only before the span
+    "right_only",  # question words only after it
+    "object_q",  # "what did X name …": the answer is the object, after the question's words
+    "object_after",  # object_q and the span after the question's words
+    "spans",  # how many candidate spans the sentence holds (competition)
+)
+# "What did BSkyB name …", "Which route was …": an auxiliary after the question word asks for an object
+_OBJECT_Q = re.compile(
+    r"\b(what|which)\b(\s+\w+)?\s+(did|does|do|will|would|can|could|should|has|have|had|is|was|are|were)\s+"
+    r"(?!\w+ed\b)",
+    re.I,
 )
 WINDOW = 6
 _WH_NOUN = re.compile(r"\b(?:what|which)\s+((?:[\w-]+\s+){0,2}?[\w-]+)\b", re.I)
@@ -72,6 +86,10 @@ def span_features(c: Candidate, span: SpanRow, q: Question) -> dict[str, float]:
     )
     near_terms = set().union(*around) & asked if around else set()
     noun = wh_noun(q.text)
+    left = any(ts & asked for ts in lowered[:position])
+    right = any(ts & asked for ts in lowered[position + length :])
+    before = c.text[: span.start - c.start].rstrip()
+    object_q = bool(_OBJECT_Q.search(q.text))
     return {
         "label_rank": 1.0 / (1.0 + rank) if rank is not None else 0.0,
         "noun_phrase": float(span.label == NOUN_PHRASE),
@@ -89,4 +107,12 @@ def span_features(c: Candidate, span: SpanRow, q: Question) -> dict[str, float]:
         "window": len(near_terms) / len(asked) if asked else 0.0,
         "wh_noun": float(noun is not None and noun in terms),
         "after_q_word": float(any(ts & asked for ts in lowered[max(0, position - 3) : position])),
+        "after_comma": float(before.endswith(",")),
+        "in_brackets": float(before.endswith("(")),
+        "between": float(left and right),
+        "left_only": float(left and not right),
+        "right_only": float(right and not left),
+        "object_q": float(object_q),
+        "object_after": float(object_q and left and not right),
+        "spans": float(len(c.typed)),
     }
