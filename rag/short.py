@@ -46,6 +46,29 @@ SPAN_FEATURES = (
     "object_q",  # "what did X name …": the answer is the object, after the question's words
     "object_after",  # object_q and the span after the question's words
     "spans",  # how many candidate spans the sentence holds (competition)
+    "same_preposition",  # the span follows a preposition the question uses ("come from" -> "from X")
+)
+_PREPOSITIONS = frozenset(
+    [
+        "from",
+        "to",
+        "towards",
+        "toward",
+        "in",
+        "at",
+        "on",
+        "by",
+        "with",
+        "for",
+        "into",
+        "onto",
+        "during",
+        "since",
+        "until",
+        "after",
+        "before",
+        "against",
+    ]
 )
 # "What did BSkyB name …", "Which route was …": an auxiliary after the question word asks for an object
 _OBJECT_Q = re.compile(
@@ -90,6 +113,8 @@ def span_features(c: Candidate, span: SpanRow, q: Question) -> dict[str, float]:
     right = any(ts & asked for ts in lowered[position + length :])
     before = c.text[: span.start - c.start].rstrip()
     object_q = bool(_OBJECT_Q.search(q.text))
+    asked_preps = _PREPOSITIONS & set(words(q.text))
+    preceding = words(before)[-2:]  # "from Central America", "from the United States"
     return {
         "label_rank": 1.0 / (1.0 + rank) if rank is not None else 0.0,
         "noun_phrase": float(span.label == NOUN_PHRASE),
@@ -115,4 +140,5 @@ def span_features(c: Candidate, span: SpanRow, q: Question) -> dict[str, float]:
         "object_q": float(object_q),
         "object_after": float(object_q and left and not right),
         "spans": float(len(c.typed)),
+        "same_preposition": float(bool(asked_preps & set(preceding))),
     }
