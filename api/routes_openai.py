@@ -110,8 +110,8 @@ async def completion_chunks(
     if reply.correction is not None:  # what was streamed cannot be taken back: say what replaces it
         note = "the language model failed midway" if reply.fell_back else "checked"
         rest = f"\n\n({note}; the answer is:)\n{rest}"
-    elif shown:
-        rest = rest[len(short_line(final)) + len(final.text) :]
+    elif shown:  # the text was streamed (an LLM's: such answers carry no short line, see grounded.py)
+        rest = unverified_block(final) + sources_block(final.citations)
     for piece in text_pieces(rest):
         yield data(chunk(base, {"content": piece}))
     yield data({**chunk(base, {}, finish="stop"), **extras(final)})

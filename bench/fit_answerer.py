@@ -29,6 +29,7 @@ numbers (tests/test_scorer.py checks those are reproduced).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -41,11 +42,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import CACHE, SHARED
+from bench.common import CACHE, ROOT, SHARED
 from index import ingest
 from index.embedding import DEFAULT_MODEL, load_embedder
 from index.generations import current_name
 from index.live import IndexReader
+from index.manifest import FORMAT_VERSION
 from rag.ask import AskOptions, _question
 from rag.candidates import FEATURES, Candidate, eligible, features, gather, relevance
 from rag.evaluation.metrics import exact_match, normalize_answer, token_f1
@@ -75,6 +77,14 @@ class Row:
     question: object  # rag.candidates.Question, for the short answer
 
 
+def index_recipe(fingerprint: str) -> str:
+    """What a cached dev index depends on: the embedder, the index format, and the code that splits
+    sentences and finds typed spans (a change to either must rebuild, not reuse, the index)."""
+    code = b"".join((ROOT / "index" / f).read_bytes() for f in ("annotate.py", "sentences.py", "chunking.py"))
+    digest = hashlib.sha256(code + f"{FORMAT_VERSION}".encode()).hexdigest()[:10]
+    return f"{fingerprint}-v{FORMAT_VERSION}-{digest}"
+
+
 def label(c: Candidate, q: dict) -> int:
     if not q["answers"] or (q["article_ids"] and c.passage.article_id not in q["article_ids"]):
         return 0
@@ -92,7 +102,7 @@ def label(c: Candidate, q: dict) -> int:
 
 def collect(name: str, articles: Path, embedder_name: str) -> list[Row]:
     embedder = load_embedder(embedder_name)
-    index_dir = CACHE / f"fit-{name}-{embedder.fingerprint()}"
+    index_dir = CACHE / f"fit-{name}-{index_recipe(embedder.fingerprint())}"
     if current_name(index_dir) is None:
         print(f"building the {name} index …", file=sys.stderr)
         ingest.build(index_dir, [articles], embedder)

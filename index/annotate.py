@@ -40,7 +40,7 @@ class Annotation:
 
     start: int
     end: int
-    label: str  # an OntoNotes entity label (PERSON, GPE, CARDINAL, …) or "NP"
+    label: str  # an OntoNotes entity label (PERSON, GPE, CARDINAL, …), "NP" or "NAME"
 
 
 class Annotator(Protocol):
@@ -116,8 +116,8 @@ def _pieces(text: str) -> Iterator[tuple[int, str]]:
 
 
 class NoAnnotator:
-    """Finds nothing: for indexes built where no typed spans are wanted (the answerer then relies on
-    sentences alone). Deterministic, for tests of everything but answer types."""
+    """Finds nothing: for tests of everything but answer types. An index built with it holds no typed
+    spans, so every typed question ("who", "how many", …) is refused with answer_type_missing."""
 
     name = "none"
 

@@ -24,7 +24,7 @@ from index.vectors import SENTENCE_VECTORS, VECTORS, FaissStore
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]  # (chunks embedded so far, chunks to embed)
+Progress = Callable[[int, int], None]  # (texts embedded so far, texts to embed): chunks and sentences
 EMBED_BATCH = 64
 CHUNK, SENTENCE = 0, 1  # which store a pending vector goes to
 

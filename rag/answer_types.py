@@ -17,8 +17,8 @@ from index.annotate import NOUN_PHRASE, PROPER_NAME
 
 class AnswerType(Enum):
     NUMBER = "number"
-    MEASURE = "measure"  # "how long/tall/far is …": a length, height, distance, size
-    DURATION = "duration"  # "how long did …", "how old": a span of time or an age
+    MEASURE = "measure"  # "how tall/far/big …": a height, distance, size
+    DURATION = "duration"  # "how long …", "how old": a length, a span of time or an age
     MONEY = "money"
     PERCENT = "percent"
     DATE = "date"
@@ -61,7 +61,8 @@ _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple(
             r"earn|spend|worth|sell|sold))\b|\bwhat (was|is|were|are) the (cost|price|fee|fare)",
         ),
         (AnswerType.PERCENT, r"\bwhat (percentage|percent|proportion|share)\b"),
-        (AnswerType.MEASURE, r"\bhow (long|tall|high|far|big|large|wide|deep|heavy) (is|are|was|were)\b"),
+        (AnswerType.MEASURE, r"\bhow (tall|high|far|big|large|wide|deep|heavy|thick)\b"),
+        # "how long" is a length or a span of time: both, with dates only when they measure time
         (AnswerType.DURATION, r"\bhow (long|old)\b"),
         (
             AnswerType.NUMBER,
@@ -134,7 +135,21 @@ def has_reason_cue(sentence: str) -> bool:
     return bool(_REASON.search(sentence))
 
 
-def label_rank(wanted: AnswerType, label: str) -> int | None:
-    """0 for the best label for `wanted`, 1 for the next, …; None when `label` cannot answer it."""
+_SPAN_OF_TIME = re.compile(
+    r"\b(\d[\d,.]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+    r"thirty|forty|fifty|sixty|hundreds?|thousands?|several|few|many|some|half)\b.*\b(seconds?|minutes?|"
+    r"hours?|days?|nights?|weeks?|fortnights?|months?|years?|decades?|centur(y|ies)|old)\b",
+    re.I,
+)
+
+
+def label_rank(wanted: AnswerType, label: str, text: str = "") -> int | None:
+    """0 for the best label for `wanted`, 1 for the next, …; None when `label` cannot answer it.
+    For "how long / how old", a DATE or TIME counts only when it measures time ("three weeks", not
+    "Tuesday"): spaCy's DATE covers both points and spans of time."""
     labels = LABELS.get(wanted, ())
-    return labels.index(label) if label in labels else None
+    if label not in labels:
+        return None
+    if wanted is AnswerType.DURATION and label in ("DATE", "TIME") and not _SPAN_OF_TIME.search(text):
+        return None
+    return labels.index(label)

@@ -14,6 +14,7 @@ from rag.answer_types import answer_type
 from rag.candidates import Question, features, gather, idf_weights
 from rag.extractive import cite, select
 from rag.reasons import Reason
+from rag.registry import MODES
 from rag.retrieval import Mode, SearchResult, search
 from rag.scorer import Scorer, default_scorer
 from rag.settings import AnswerSettings, RetrievalSettings
@@ -90,7 +91,7 @@ def ask(
         return abstention(Reason.NO_PASSAGES, timings, question)
     t = time.perf_counter()
     scorer = scorer or default_scorer()
-    q = _question(reader, embedder, question, focus, found)
+    q = replace(_question(reader, embedder, question, focus, found), rankers=frozenset(MODES[o.mode].rankers))
     pool = gather(reader, found.passages)
     features(pool, q)
     scorer.score(pool)

@@ -11,7 +11,9 @@ systems): similarity to the question, IDF-weighted word coverage, whether the se
 of answer asked for and how close it sits to the question's words, position in the article, the
 passage's own retrieval scores, the neighbouring sentences and the title. `rag/scorer.py` combines
 them with weights fitted by `bench/fit_answerer.py`; that script calls `features` too, so the fitted
-weights and the features at question time can never drift apart.
+weights and the features at question time are computed by the same code. The scorer was fitted on
+hybrid retrieval; in a mode without a ranker the passage score it would give is None and the scorer
+uses the training mean (rag/scorer.py).
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ class Candidate:
     in_passage: bool
     vector: np.ndarray | None = None
     typed: list[SpanRow] = field(default_factory=list)  # spans of the wanted type, best first
-    x: dict[str, float] = field(default_factory=dict)  # FEATURES -> value
+    x: dict[str, float | None] = field(default_factory=dict)  # FEATURES -> value (None: not measured)
     prob: float = 0.0  # the fitted scorer's probability that this sentence answers the question
 
     @property
@@ -90,6 +92,7 @@ class Question:
     wanted: AnswerType
     weights: dict[str, float]  # stemmed term -> IDF weight
     vector: np.ndarray  # the query embedding, unit norm
+    rankers: frozenset[str] = frozenset({"dense", "lexical", "sentences"})  # which retrieval ran
 
 
 def gather(reader: IndexReader, passages: Sequence[Passage]) -> list[Candidate]:
@@ -121,12 +124,17 @@ def gather(reader: IndexReader, passages: Sequence[Passage]) -> list[Candidate]:
     return out
 
 
+def _value(c: Candidate, name: str) -> float:
+    value = c.x[name]
+    return 0.0 if value is None else value
+
+
 def relevance(c: Candidate) -> float:
     """How strongly a sentence is about the question at all: 0.6 cosine + 0.3 IDF coverage (of the
     sentence with its title) + 0.1 passage prior (newsrag's earlier evidence score). Across question
     sets it separates questions the articles never discuss better than the fitted probability does,
     so abstention uses both (rag/scorer.py)."""
-    return 0.6 * c.x["sem"] + 0.3 * c.x["lex_context"] + 0.1 * c.x["prior"]
+    return 0.6 * _value(c, "sem") + 0.3 * _value(c, "lex_context") + 0.1 * _value(c, "prior")
 
 
 def eligible(candidates: list[Candidate], q: Question) -> list[Candidate]:
@@ -165,10 +173,11 @@ def typed_spans(c: Candidate, q: Question) -> list[SpanRow]:
     asked = set(q.weights)
     out = []
     for s in c.spans:
-        rank = label_rank(q.wanted, s.label)
+        text = c.text[s.start - c.start : s.end - c.start]
+        rank = label_rank(q.wanted, s.label, text)
         if rank is None:
             continue
-        terms = content_terms(c.text[s.start - c.start : s.end - c.start])
+        terms = content_terms(text)
         if terms and all(t in asked for t in terms):
             continue
         out.append((rank, s))
@@ -199,6 +208,8 @@ def features(candidates: list[Candidate], q: Question) -> None:
     sems = vecs @ q.vector.astype(np.float32)
     lexes = [coverage(q.weights, c.text) for c in candidates]
     top_lexical = max((c.passage.lexical or 0.0) for c in candidates) or 1.0
+    # a mode without a ranker measures nothing there: None, which the scorer reads as the training mean
+    dense_ran, lexical_ran = "dense" in q.rankers, "lexical" in q.rankers
     by_place = {(c.passage.article_id, c.row.ordinal): c for c in candidates}
     passage_terms: dict[int, set[str]] = {}
     asked = set(q.weights)
@@ -225,8 +236,8 @@ def features(candidates: list[Candidate], q: Question) -> None:
             "lead": float(c.row.ordinal == 0),
             "position": 1.0 / (1.0 + c.row.ordinal),
             "prior": 1.0 / (1.0 + 0.25 * (c.passage.rank - 1)),
-            "p_dense": float(c.passage.dense or 0.0),
-            "p_lexical": float(c.passage.lexical or 0.0) / top_lexical,
+            "p_dense": float(c.passage.dense or 0.0) if dense_ran else None,
+            "p_lexical": float(c.passage.lexical or 0.0) / top_lexical if lexical_ran else None,
             "neighbour_lex": max((coverage(q.weights, n.text) for n in neighbours if n), default=0.0),
             "title_cov": coverage(q.weights, c.passage.title),
             "echo": sum(1 for t in own if t in asked) / len(own) if own else 1.0,

@@ -4,11 +4,13 @@ abstention when the fitted scorer finds no sentence likely to answer.
 
 How a sentence is chosen (README "How an answer is chosen"): every candidate sentence
 (`rag/candidates.py`) gets the fitted scorer's probability (`rag/scorer.py`); the most probable one is
-the answer when that probability clears the scorer's threshold. For a typed question ("who", "when",
-"how many", "where", "what …") the short answer is the typed span of that sentence (a named entity
-or noun phrase from the index) closest to the question's words. A further sentence joins only when
-it is about the same thing: the same article and next to the best sentence, or strongly overlapping
-it and the question; for "why", the neighbouring sentences that give reasons.
+the answer when that probability clears the scorer's threshold (and some candidate is relevant at all).
+A typed question ("who", "when", "how many") is answered only by a sentence holding that type. The
+short answer is the typed span of that sentence (a named entity or noun phrase from the index) that the
+fitted span model ranks first (rag/short.py). A further sentence joins when it is about the same thing
+(the same article and next to the best sentence, or overlapping it and the question) or covers a rarer
+question term the answer lacks (the other side of a two-source question); for "why", the neighbouring
+sentences that give reasons.
 """
 
 from __future__ import annotations

@@ -51,11 +51,16 @@ class Logistic:
     coef: np.ndarray
     intercept: float
 
-    def predict(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
-        """Probabilities, shape (len(rows),); every row must hold every feature."""
+    def predict(self, rows: Sequence[Mapping[str, float | None]]) -> np.ndarray:
+        """Probabilities, shape (len(rows),); every row must hold every feature. A None value (a
+        signal not measured, e.g. BM25 in dense mode) counts as the training mean."""
         if not rows:
             return np.zeros(0)
-        x = np.array([[row[name] for name in self.features] for row in rows], dtype=np.float64)
+        x = np.array(
+            [[row[n] if row[n] is not None else m for n, m in zip(self.features, self.mean, strict=True)]
+             for row in rows],
+            dtype=np.float64,
+        )  # fmt: skip
         z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
         return np.asarray(1.0 / (1.0 + np.exp(-z)))
 

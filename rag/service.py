@@ -17,6 +17,7 @@ from rag.library import Library
 from rag.registry import GENERATORS, load
 from rag.reply import Reply
 from rag.retrieval import Mode, SearchResult, search
+from rag.scorer import default_scorer
 from rag.settings import Settings
 from rag.types import Answer
 
@@ -36,6 +37,7 @@ class Assistant(Library):
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         check_generator(settings)  # not configured: say so now, not at the first question
+        default_scorer()  # a damaged rag/data/answerer.json is a ScorerError at start, not a 5xx later
         super().__init__(settings, embedder)
         self.cache = SentenceVectors()
         self._unavailable: dict[str, GeneratorNotConfigured] = {}

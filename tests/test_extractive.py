@@ -55,7 +55,8 @@ SCORER = Scorer(ONE, NEAR, 0.5, 0.0, {})
     ("q", "wanted"),
     [
         ("How many people died?", AnswerType.NUMBER),
-        ("How long is the footbridge?", AnswerType.MEASURE),
+        ("How long is the footbridge?", AnswerType.DURATION),
+        ("How tall is the tower?", AnswerType.MEASURE),
         ("How long did the repairs take?", AnswerType.DURATION),
         ("How much does entry cost?", AnswerType.MONEY),
         ("The Normans came from which country?", AnswerType.THING),
@@ -81,14 +82,24 @@ def test_answer_type_of_question(q: str, wanted: AnswerType) -> None:
 def test_label_rank_orders_the_labels_that_can_answer() -> None:
     assert label_rank(AnswerType.PERSON, "PERSON") == 0
     assert label_rank(AnswerType.PERSON, "GPE") is None
+    assert label_rank(AnswerType.PERSON, "NORP") is None  # "Mexican authorities" is no "who"
     assert label_rank(AnswerType.NUMBER, "CARDINAL") == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "answers"), [("three weeks", True), ("45 years old", True), ("Tuesday", False), ("June", False)]
+)
+def test_how_long_takes_dates_only_when_they_measure_time(text: str, answers: bool) -> None:
+    assert (label_rank(AnswerType.DURATION, "DATE", text) is not None) is answers
+    assert label_rank(AnswerType.DURATION, "QUANTITY", "300 metres") == 0
 
 
 def test_short_answer_is_the_typed_span_nearest_the_question_and_not_its_own_words() -> None:
     sentence = "The mayor, Ana Ruiz, said repairs would take weeks."
     start = ARTICLE.index(sentence)
     ruiz = (start + sentence.index("Ana Ruiz"), start + sentence.index("Ana Ruiz") + len("Ana Ruiz"))
-    spans = [SpanRow(*ruiz, "PERSON")]
+    repairs = (start + sentence.index("repairs"), start + sentence.index("repairs") + len("repairs"))
+    spans = [SpanRow(*repairs, "PERSON"), SpanRow(*ruiz, "PERSON")]  # two candidates: nearness decides
     c = candidate(sentence, 3, 0.9, spans=spans)
     q = question("Who is the mayor of Dunmore?")
     from rag.candidates import typed_spans
@@ -99,7 +110,7 @@ def test_short_answer_is_the_typed_span_nearest_the_question_and_not_its_own_wor
     assert short is not None and short.text == "Ana Ruiz" and ARTICLE[short.start : short.end] == "Ana Ruiz"
     # the question's own name is never the answer
     c.typed = typed_spans(c, question("Who did Ana Ruiz speak to?"))
-    assert c.typed == []
+    assert [ARTICLE[s.start : s.end] for s in c.typed] == ["repairs"]
 
 
 def test_typed_question_is_answered_only_by_a_sentence_holding_the_type() -> None:

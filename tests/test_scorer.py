@@ -14,11 +14,21 @@ from rag.short import SPAN_FEATURES
 from tests.conftest import need_shared
 
 
-def test_packaged_scorer_loads_with_every_feature_and_its_thresholds() -> None:
+def test_packaged_scorer_uses_every_feature_and_records_how_it_was_fitted() -> None:
     scorer = load_scorer()
-    assert set(scorer.sentence.features) <= set(FEATURES) and set(scorer.span.features) <= set(SPAN_FEATURES)
+    assert scorer.sentence.features == FEATURES and scorer.span.features == SPAN_FEATURES
     assert 0.0 < scorer.threshold < 1.0 and 0.0 < scorer.relevance_threshold < 1.0
-    assert scorer.meta["by"] == "bench/fit_answerer.py" and "in_sample" in scorer.meta
+    assert scorer.meta["by"] == "bench/fit_answerer.py"
+    assert set(scorer.meta["in_sample"]) == {"seed", "squad2", "multihop", "pooled"}
+
+
+def test_a_signal_not_measured_counts_as_its_training_mean() -> None:
+    model = load_scorer().sentence
+    row: dict[str, float | None] = dict(zip(model.features, model.mean.tolist(), strict=True))
+    row["sem"] = 0.7
+    unmeasured = {**row, "p_lexical": None, "p_dense": None}  # a dense-only or lexical-only mode
+    assert model.predict([unmeasured])[0] == pytest.approx(model.predict([row])[0])
+    assert 0.0 < model.predict([unmeasured])[0] < 1.0
 
 
 def test_a_scorer_file_for_unknown_features_is_a_clear_error(tmp_path: Path) -> None:
