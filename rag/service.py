@@ -38,6 +38,8 @@ class Assistant:
                 context_tokens=s.llm_context_tokens,
                 answer_tokens=s.llm_max_tokens,
                 max_passages=s.llm_max_passages,
+                context=s.llm_context,
+                max_sentences=s.llm_max_sentences,
                 support_threshold=s.support_threshold,
                 drop_unsupported=s.unsupported == "drop",
                 condense=s.llm_condense,

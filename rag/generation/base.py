@@ -19,13 +19,13 @@ import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Literal, Protocol
 
 from index.embedding import Embedder
 from rag.extractive import SentenceVectors
 from rag.generation.llm import GeneratorUnavailable, LLMClient
 from rag.generation.markers import MarkerFilter
-from rag.generation.prompt import answer_prompt, condense_prompt
+from rag.generation.prompt import answer_prompt, condense_prompt, evidence_sentences
 from rag.generation.verify import check
 from rag.types import Answer
 
@@ -76,6 +76,8 @@ class GroundedOptions:
     context_tokens: int = 2048
     answer_tokens: int = 256
     max_passages: int = 5
+    context: Literal["passages", "sentences"] = "passages"  # what the prompt holds (rag/generation/prompt.py)
+    max_sentences: int = 5  # in "sentences" context
     support_threshold: float = 0.5
     drop_unsupported: bool = False
     gate: bool = True  # no LLM call when the extractive evidence already says "the articles don't say"
@@ -100,7 +102,11 @@ class Grounded:
             yield evidence
             return
         t0 = time.perf_counter()
-        prompt = answer_prompt(question, evidence.passages, o.context_tokens, o.answer_tokens, o.max_passages)
+        if o.context == "sentences":
+            units, limit = evidence_sentences(question, evidence, o.max_sentences), o.max_sentences
+        else:
+            units, limit = evidence.passages, o.max_passages
+        prompt = answer_prompt(question, units, o.context_tokens, o.answer_tokens, limit, o.context)
         if not prompt.packed:
             log.warning("llm_context_tokens=%d leaves no room for a passage", o.context_tokens)
             yield self._fallback(evidence, "no passage fits the LLM's context window", t0)
