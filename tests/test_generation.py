@@ -120,7 +120,7 @@ def test_sentences_context_sends_numbered_sentences_and_cites_the_exact_one(
     assert not answer.abstained and answer.text == f"The migrants had {RENT} and food [1]."
     [c] = answer.citations
     assert c.article_id == "caravan" and RENT in c.quote and c.quote.startswith("Many migrants said")
-    assert answer.claims[0].supported
+    assert answer.claims[0].supported and answer.short is None
     check_citations(answer, assistant)
 
 

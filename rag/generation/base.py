@@ -159,6 +159,7 @@ class Grounded:
                 timings=timings,
                 generator=self.name,
                 claims=[],
+                short=None,
             )
             return
         dates = [c.date for c in verified.citations if c.date]
@@ -172,6 +173,7 @@ class Grounded:
             timings=timings,
             generator=self.name,
             claims=verified.claims,
+            short=None,  # the extractive span belongs to the extractive text and its citation 1
         )
 
     def _fallback(self, evidence: Answer, why: str, t0: float) -> Answer:
