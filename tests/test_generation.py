@@ -104,6 +104,26 @@ def test_a_grounded_reply_is_cited_sentence_by_sentence(assistant: Assistant, ll
     assert prompt[0]["role"] == "system" and "Question: " + WHY in prompt[-1]["content"]
 
 
+def test_sentences_context_sends_numbered_sentences_and_cites_the_exact_one(
+    index_dir: Path, llm: StubLLM, real_embedder: Any
+) -> None:
+    assistant = make(index_dir, llm.url, real_embedder, llm_context="sentences", llm_max_sentences=4)
+
+    def reply(body: dict[str, Any]) -> str:
+        lines = [line for line in body["messages"][-1]["content"].splitlines() if RENT in line]
+        return f"The migrants had {RENT} and food {lines[0].split()[0]}."
+
+    llm.script(Reply(reply))
+    answer = assistant.ask(WHY)
+    prompt = llm.requests[-1]["messages"][-1]["content"]
+    assert " sentences\n[1] (" in prompt and "[5] (" not in prompt and "end of passage" not in prompt
+    assert not answer.abstained and answer.text == f"The migrants had {RENT} and food [1]."
+    [c] = answer.citations
+    assert c.article_id == "caravan" and RENT in c.quote and c.quote.startswith("Many migrants said")
+    assert answer.claims[0].supported and answer.short is None
+    check_citations(answer, assistant)
+
+
 def test_restating_the_question_is_not_taken_for_a_prompt_leak(assistant: Assistant, llm: StubLLM) -> None:
     # five words in a row of the question ("the migrants leaving San Isidro") are the user's, not ours
     llm.script(Reply(cited("The migrants leaving San Isidro had run out of money for rent [{n}].")))

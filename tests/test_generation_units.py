@@ -7,9 +7,9 @@ from hypothesis import strategies as st
 
 from index.sentences import split_sentences
 from rag.generation.markers import MarkerFilter, marker_numbers
-from rag.generation.prompt import answer_prompt, count_tokens, pack
+from rag.generation.prompt import answer_prompt, count_tokens, evidence_sentences, pack
 from rag.generation.verify import split_parts
-from rag.types import Passage
+from rag.types import Answer, Citation, Passage
 
 
 def passage(rank: int, text: str, title: str = "Title") -> Passage:
@@ -98,6 +98,57 @@ def test_prompt_fences_article_text_as_data_with_a_nonce_it_cannot_guess() -> No
 
 def test_a_context_too_small_for_any_passage_packs_none() -> None:
     assert answer_prompt("Q?", [passage(1, LONG)], 300, 256, 5).packed == []
+
+
+# -- "sentences" context ---------------------------------------------------------------------------
+FERRY = (
+    "The harbour office opened on Monday. Ferries to the islands leave an hour later from June. "
+    "Tickets cost the same. The mayor praised the ferry crews."
+)
+
+
+def evidence_for(quote: str) -> Answer:
+    p1, p2 = passage(1, FERRY), passage(2, "Islanders said the ferries to the islands were late.")
+    start = p1.start + FERRY.index(quote)
+    c = Citation(1, p1.article_id, p1.title, p1.source, p1.date, None, quote, start, start + len(quote), 0.9)
+    return Answer(
+        text=f"{quote} [1]",
+        citations=[c],
+        abstained=False,
+        reason=None,
+        as_of=None,
+        timings={},
+        passages=[p1, p2],
+    )
+
+
+def test_evidence_sentences_put_the_answer_first_then_the_best_matching_others() -> None:
+    quote = "Tickets cost the same."
+    got = evidence_sentences("When do the ferries to the islands leave?", evidence_for(quote), 3)
+    assert [s.text for s in got] == [
+        quote,  # the extractive answer's quote first, whatever its score
+        "Ferries to the islands leave an hour later from June.",  # most question words
+        "Islanders said the ferries to the islands were late.",
+    ]
+    for s in got:  # each narrowed to its sentence, with offsets into the article
+        source = FERRY if s.article_id == "a1" else "Islanders said the ferries to the islands were late."
+        assert source[s.start - 100 : s.end - 100] == s.text and s.rank in (1, 2)
+    assert len(evidence_sentences("ferries?", evidence_for(quote), 10)) == 5  # every sentence once
+
+
+def test_a_sentences_prompt_is_numbered_lines_in_one_fence() -> None:
+    units = evidence_sentences("When do ferries leave?", evidence_for("Tickets cost the same."), 2)
+    p = answer_prompt("When do ferries leave?", units, 2048, 256, 2, context="sentences")
+    user = p.messages[1]["content"]
+    lines = user.split("\n")
+    nonce = lines[1].split()[0][3:]
+    assert lines[1] == f"<<<{nonce} sentences" and lines[4] == f"<<<{nonce} end of sentences"
+    assert lines[2] == "[1] (Title, Wire, 2024-01-01) Tickets cost the same."
+    assert lines[3].startswith("[2] (Title, Wire, 2024-01-01) Ferries to the islands")
+    assert [x.text for x in p.packed] == [u.text for u in units] and p.tokens < 200
+    assert "Question: When do ferries leave?" in user and "sentences above" in user
+    tight = answer_prompt("When?", units, 256 + p.tokens - 10, 256, 2, context="sentences")
+    assert [x.n for x in tight.packed] == [1]  # what does not fit is left out, never cut
 
 
 # -- the reply's sentences -------------------------------------------------------------------------

