@@ -91,7 +91,7 @@ def ask(
         return abstention(Reason.NO_PASSAGES, timings, question)
     t = time.perf_counter()
     scorer = scorer or default_scorer()
-    q = replace(_question(reader, embedder, question, focus, found), rankers=frozenset(MODES[o.mode].rankers))
+    q = _question(reader, embedder, question, focus, found, frozenset(MODES[o.mode].rankers))
     pool = gather(reader, found.passages)
     features(pool, q)
     scorer.score(pool)
@@ -122,7 +122,12 @@ def ask(
 
 
 def _question(
-    reader: IndexReader, embedder: Embedder, question: str, focus: str | None, found: SearchResult
+    reader: IndexReader,
+    embedder: Embedder,
+    question: str,
+    focus: str | None,
+    found: SearchResult,
+    rankers: frozenset[str] = Question.rankers,
 ) -> Question:
     """The question as the features see it: its answer type, IDF weights and vector. For a follow-up,
     the user's own words decide what the answer must cover; borrowed ones count only when it has none."""
@@ -140,4 +145,4 @@ def _question(
         weights = {t: w if t in own else borrowed * w for t, w in weights.items()}
         blend = embedder.embed_query(focus) + BORROWED * vector
         vector = blend / float(np.linalg.norm(blend) or 1.0)
-    return Question(focus or question, answer_type(focus or question), weights, vector)
+    return Question(focus or question, answer_type(focus or question), weights, vector, rankers)
