@@ -102,7 +102,7 @@ class RateColumn(ProgressColumn):
 
 @contextmanager
 def progress_bar(description: str, quiet: bool = False) -> Iterator[ProgressFn]:
-    """A progress callback that draws a bar with chunks/s on stderr (nothing when quiet)."""
+    """A progress bar of texts embedded (chunks and sentences) per second on stderr; nothing when quiet."""
     if quiet:
         yield lambda done, total: None
         return
@@ -110,7 +110,7 @@ def progress_bar(description: str, quiet: bool = False) -> Iterator[ProgressFn]:
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("chunks"),
+        TextColumn("texts (chunks + sentences)"),
         RateColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),

@@ -32,7 +32,8 @@ def _finish(report: IngestReport, as_json: bool) -> None:
         err.print(
             f"[green]generation {report.generation}[/]: {report.articles} articles, {report.chunks} chunks "
             f"(added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
-            f"removed {report.removed}; embedded {report.chunks_embedded} chunks in {report.seconds:.1f} s)"
+            f"removed {report.removed}; embedded {report.chunks_embedded} chunks and "
+            f"{report.sentences_embedded} sentences in {report.seconds:.1f} s)"
         )
     for failure in report.failed:
         err.print(f"[red]failed[/] {failure.path}: {failure.error}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from index.store import Filters
 from rag.cli.app import (
@@ -70,8 +71,11 @@ def search_cmd(
 
 
 def print_answer(reply: Reply) -> None:
-    """The answer (unless its deltas already printed it), flagged claims, the citations."""
+    """The short answer (typed questions), the answer (unless its deltas already printed it), flagged
+    claims, the citations."""
     answer = reply.answer
+    if answer.short is not None and not answer.abstained:  # a typed question's answer itself, first
+        out.print(f"[bold]{escape(answer.short.text)}[/] [{answer.short.citation}]", highlight=False)
     if not reply.shown:
         out.print(answer.text, markup=False, highlight=False)
     elif reply.correction is not None:
