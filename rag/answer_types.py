@@ -47,7 +47,7 @@ LABELS: dict[AnswerType, tuple[str, ...]] = {
     ),
 }
 # Typed questions: a sentence holding no span of a wanted label cannot answer them (README "How an
-# answer is chosen"). REASON is soft (a cue raises a sentence's score); THING accepts any noun phrase.
+# answer is chosen"). THING accepts any noun phrase, so it filters nothing; REASON and ANY have no labels.
 TYPED = frozenset(t for t in LABELS if t is not AnswerType.THING)
 
 _LEAD = r"^\s*(?:(?:and|but|so|then|also|ok|okay),?\s+)?"  # "and who is visiting?" asks for a person too

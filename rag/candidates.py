@@ -26,7 +26,7 @@ import numpy as np
 
 from index.live import IndexReader
 from index.types import SentenceRow, SpanRow
-from rag.answer_types import TYPED, AnswerType, has_reason_cue, label_rank
+from rag.answer_types import LABELS, TYPED, AnswerType, has_reason_cue, label_rank
 from rag.text import content_terms, words
 from rag.types import Passage
 
@@ -74,6 +74,14 @@ class Candidate:
     typed: list[SpanRow] = field(default_factory=list)  # spans of the wanted type, best first
     x: dict[str, float | None] = field(default_factory=dict)  # FEATURES -> value (None: not measured)
     prob: float = 0.0  # the fitted scorer's probability that this sentence answers the question
+    _tokens: list[set[str]] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def token_terms(self) -> list[set[str]]:
+        """The stemmed content terms of each whitespace token of the sentence (computed once)."""
+        if self._tokens is None:
+            self._tokens = [set(content_terms(w)) for w in self.text.split()]
+        return self._tokens
 
     @property
     def start(self) -> int:
@@ -140,7 +148,7 @@ def relevance(c: Candidate) -> float:
 def eligible(candidates: list[Candidate], q: Question) -> list[Candidate]:
     """The candidates that can be the answer: for a typed question ("how many", "who", "when", …)
     only sentences holding a span of a wanted type (the classical answer-type filter); all otherwise."""
-    if q.wanted in TYPED and q.wanted is not AnswerType.REASON:
+    if q.wanted in TYPED:
         return [c for c in candidates if c.typed]
     return candidates
 
@@ -187,11 +195,8 @@ def typed_spans(c: Candidate, q: Question) -> list[SpanRow]:
 def nearness(c: Candidate, span: SpanRow, q: Question) -> float:
     """1 / (1 + d/3), d the distance in words from `span` to the nearest question term in the sentence."""
     asked = set(q.weights)
-    positions = []
     offset = c.start
-    for i, token in enumerate(c.text.split()):
-        if asked & set(content_terms(token)):
-            positions.append(i)
+    positions = [i for i, terms in enumerate(c.token_terms) if asked & terms]
     if not positions:
         return 0.0
     before = len(c.text[: span.start - offset].split())
@@ -215,9 +220,9 @@ def features(candidates: list[Candidate], q: Question) -> None:
     asked = set(q.weights)
     total = sum(q.weights.values()) or 1.0
     top_weight = max(q.weights.values(), default=0.0) or 1.0
-    typed_q = q.wanted in TYPED and q.wanted is not AnswerType.REASON
+    typed_q = q.wanted in TYPED
     for c, sem, lex in zip(candidates, sems, lexes, strict=True):
-        c.typed = typed_spans(c, q) if q.wanted in TYPED or q.wanted is AnswerType.THING else []
+        c.typed = typed_spans(c, q) if q.wanted in LABELS else []
         pid = c.passage.chunk_id
         if pid not in passage_terms:
             passage_terms[pid] = set(content_terms(c.passage.text))

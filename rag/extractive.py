@@ -44,7 +44,6 @@ class Sentence:
     start: int
     end: int
     text: str
-    score: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -92,7 +91,7 @@ def jaccard(a: str, b: str) -> float:
 def short_answer(best: Candidate, q: Question, span_model: Logistic) -> ShortAnswer | None:
     """The typed span of `best` that the span model finds most likely to answer `q` (rag/short.py);
     None for reasons, yes/no and open questions, or when the sentence holds no candidate span."""
-    if not best.typed or q.wanted in (AnswerType.REASON, AnswerType.ANY):
+    if not best.typed:  # only questions with LABELS get typed spans (candidates.features)
         return None
     probs = span_model.predict([span_features(best, s, q) for s in best.typed])
     span = best.typed[int(np.argmax(probs))]

@@ -99,7 +99,7 @@ def span_features(c: Candidate, span: SpanRow, q: Question) -> dict[str, float]:
     asked = set(q.weights)
     terms = content_terms(text)
     rank = label_rank(q.wanted, span.label, text)
-    lowered = [set(content_terms(w)) for w in c.text.split()]
+    lowered = c.token_terms
     first_hit = next((i for i, ts in enumerate(lowered) if ts & asked), None)
     position = len(c.text[: span.start - c.start].split())
     length = max(1, len(text.split()))
