@@ -59,8 +59,9 @@ async def chat(body: ChatRequest, assistant: AssistantDep, settings: SettingsDep
     check_question(user_texts(body.messages), settings.server.max_question_chars)
     messages = [{"role": m.role, "content": m.content} for m in body.messages]
     options = assistant.options(
-        k=body.k, mode=body.mode, per_article=body.per_article, filters=body.filters()
-    )
+        k=body.k, mode=body.mode, per_article=body.per_article, filters=body.filters(),
+        as_of=body.as_of.isoformat() if body.as_of else None,
+    )  # fmt: skip
     reply = await run_in_threadpool(assistant.reply, messages, body.generator, options)
     if body.stream:
         return sse_response(guarded(answer_events(reply, metrics.observe_answer)))

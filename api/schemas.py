@@ -39,6 +39,11 @@ class RetrievalOptions(BaseModel):
     since: date | None = Field(None, description="Only articles dated on or after (YYYY-MM-DD)")
     until: date | None = Field(None, description="Only articles dated on or before (YYYY-MM-DD)")
     article_ids: list[ArticleId] | None = Field(None, max_length=100, description="Only these articles")
+    as_of: date | None = Field(
+        None,
+        description="The question's date (YYYY-MM-DD): articles dated after it are not evidence, and "
+        "'this week', 'yesterday', 'latest' are read relative to it (default: the server's RAG_AS_OF)",
+    )
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> RetrievalOptions:
@@ -52,6 +57,7 @@ class RetrievalOptions(BaseModel):
             article_ids=tuple(self.article_ids or ()),
             since=self.since.isoformat() if self.since else None,
             until=self.until.isoformat() if self.until else None,
+            as_of=self.as_of.isoformat() if self.as_of else None,
         )
 
 
@@ -150,6 +156,22 @@ class ShortAnswerOut(BaseModel):
     citation: int = Field(description="The n of the citation whose quote holds it")
 
 
+class TimeWindowOut(BaseModel):
+    as_of: str = Field(description="The question's date: nothing dated after it was evidence")
+    since: str | None = Field(None, description="First article date searched (inclusive)")
+    until: str | None = Field(None, description="Last article date searched (inclusive)")
+    recency: bool = Field(False, description="'latest', 'currently': newer reports were preferred")
+    expression: str | None = Field(None, description="The question's words the window came from")
+    narrowed: bool = Field(False, description="Whether the window restricted dates beyond as_of")
+
+
+class ReportOut(BaseModel):
+    value: str = Field(description="The reported value (a number, name or date)")
+    citation: int = Field(description="The [n] of the citation quoting it")
+    source: str | None
+    date: str | None
+
+
 class AnswerOut(BaseModel):
     text: str = Field(description="The answer with [n] citation markers")
     citations: list[CitationOut]
@@ -166,6 +188,15 @@ class AnswerOut(BaseModel):
     )
     short: ShortAnswerOut | None = Field(
         None, description="A typed question's exact short answer (who, when, how many, …), inside a quote"
+    )
+    time_window: TimeWindowOut | None = Field(
+        None, description="The question's as-of date and the date window its time words made"
+    )
+    note: str | None = Field(
+        None, description="Said before the answer: e.g. its evidence is older than the question implies"
+    )
+    conflicts: list[ReportOut] = Field(
+        [], description="Reports that disagree on the asked fact, newest first (each quoted in the text)"
     )
 
 

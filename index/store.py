@@ -68,9 +68,10 @@ class Filters:
     article_ids: tuple[str, ...] = ()
     since: str | None = None  # inclusive ISO date
     until: str | None = None  # inclusive ISO date
+    as_of: str | None = None  # inclusive ISO date; unlike `until`, undated articles pass
 
     def __bool__(self) -> bool:
-        return bool(self.sources or self.article_ids or self.since or self.until)
+        return bool(self.sources or self.article_ids or self.since or self.until or self.as_of)
 
     def where(self) -> tuple[str, list[object]]:
         """A SQL condition over `articles a` and its parameters."""
@@ -88,6 +89,9 @@ class Filters:
         if self.until:
             parts.append("a.date IS NOT NULL AND substr(a.date, 1, 10) <= ?")
             params.append(self.until[:10])
+        if self.as_of:
+            parts.append("(a.date IS NULL OR substr(a.date, 1, 10) <= ?)")
+            params.append(self.as_of[:10])
         return (" AND ".join(parts) or "1"), params
 
 
@@ -112,6 +116,8 @@ class Database:
 
     def __init__(self, path: Path, readonly: bool) -> None:
         self.path = path
+        self.readonly = readonly
+        self._newest: tuple[str | None] | None = None  # newest_date(), once known (read-only only)
         if readonly:
             # immutable=1: a published generation never changes, so SQLite may skip locking entirely
             uri = f"file:{path}?mode=ro&immutable=1"
@@ -234,6 +240,18 @@ class Database:
         articles = self.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
         chunks = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
         return int(articles), int(chunks)
+
+    def newest_date(self) -> str | None:
+        """The newest article date (ISO day), None when no article is dated; cached while read-only
+        (a published generation never changes)."""
+        if self._newest is not None:
+            return self._newest[0]
+        query = "SELECT max(substr(date, 1, 10)) FROM articles WHERE date IS NOT NULL"
+        row = self.conn.execute(query).fetchone()
+        newest = str(row[0]) if row and row[0] else None
+        if self.readonly:
+            self._newest = (newest,)
+        return newest
 
     def article(self, article_id: str) -> Article | None:
         row = self.conn.execute(f"SELECT {_ARTICLE_COLS} FROM articles WHERE id=?", (article_id,)).fetchone()

@@ -89,7 +89,10 @@ _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple(
         # "What are the authorities doing …?", "What happened …?": an action, told by a sentence
         (
             AnswerType.ANY,
-            _LEAD + r"what\b.*\b(doing|done|happen(s|ed|ing)?)\b|what (did|does|do|will) .+ do\b",
+            _LEAD + r"what\b.*\b(doing|done|happen(s|ed|ing)?)\b|what (did|does|do|will) .+ do\b"
+            # "What is the latest on …?", "What's new …", "any news on …": an update, told by a sentence
+            r"|what(?:'s| is| are)( the)? (latest|newest|news|new|situation|status|state of)\b"
+            r"|\bany (news|updates?)\b",
         ),
         (AnswerType.THING, _LEAD + _BEFORE + r"(what|which|name)\b"),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -12,16 +13,19 @@ from index.live import IndexReader
 from index.store import Filters
 from rag.answer_types import answer_type
 from rag.candidates import Question, features, gather, idf_weights
-from rag.extractive import cite, select
+from rag.conflicts import cite_reports
+from rag.extractive import Extract, cite, select
 from rag.reasons import Reason
 from rag.registry import MODES
 from rag.retrieval import Mode, SearchResult, search
 from rag.scorer import Scorer, default_scorer
 from rag.settings import AnswerSettings, RetrievalSettings
 from rag.text import content_terms
-from rag.types import Answer, Passage
+from rag.timeframe import TimeWindow, human, infer_window
+from rag.types import Answer, Passage, Report
 
 BORROWED = 0.3  # weight of words a follow-up borrowed from earlier turns, relative to its own
+STALE_DAYS = 7  # a "latest"/"currently" answer from a report older than this (before the as-of date) says so
 
 ABSTAIN_TEXT = {
     Reason.NO_PASSAGES: "The articles don't say: nothing in the index matches this question.",
@@ -41,6 +45,7 @@ class AskOptions:
     max_sentences: int = _ANSWER.max_sentences
     abstain_threshold: float | None = _ANSWER.abstain_threshold  # None: the fitted scorer's (rag/scorer.py)
     filters: Filters = field(default_factory=Filters)
+    as_of: str | None = None  # ISO date: nothing dated after it is evidence (None: today)
 
 
 def abstention(
@@ -74,21 +79,58 @@ def ask(
     """The one answering function behind `rag ask`, `/chat`, the OpenAI endpoint and `rag eval`.
 
     `focus` is the user's own words when `question` is a follow-up completed with earlier turns:
-    the answer type comes from it, and the borrowed words count less in sentence scoring.
+    the answer type and the time words come from it, and the borrowed words count less in sentence
+    scoring. Time (rag/timeframe.py): articles dated after `options.as_of` are never evidence; a date
+    window the question implies ("this week", "in March 2019") restricts retrieval, and when nothing
+    in it answers, the answer comes from outside it with a `note` saying so.
     """
     o = options or AskOptions()
-    t0 = time.perf_counter()
     question = question.strip()
     if not question:
         return abstention(Reason.EMPTY_QUESTION, {"total": 0.0}, question)
+    window = infer_window(focus or question, o.as_of or date.today().isoformat())
+    answer = _answer(reader, embedder, question, o, window, focus, scorer, narrow=window.narrowed)
+    if window.narrowed and answer.abstained:
+        wide = _answer(reader, embedder, question, o, window, focus, scorer, narrow=False)
+        if not wide.abstained:
+            note = f"Nothing dated {window.describe()} answers this; the answer comes from {_dated(wide)}."
+            return replace(wide, note=note, timings=_summed(answer.timings, wide.timings))
+        return replace(answer, note=f"Searched the articles dated {window.describe()}.")
+    return answer
+
+
+def _dated(answer: Answer) -> str:
+    return f"reports as of {human(answer.as_of)}" if answer.as_of else "undated reports"
+
+
+def _summed(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
+    return {key: round(a.get(key, 0.0) + b.get(key, 0.0), 3) for key in {**a, **b}}
+
+
+def _answer(
+    reader: IndexReader,
+    embedder: Embedder,
+    question: str,
+    o: AskOptions,
+    window: TimeWindow,
+    focus: str | None,
+    scorer: Scorer | None,
+    narrow: bool,
+) -> Answer:
+    """Retrieve within the window (or only up to the as-of date), then extract, cite or abstain."""
+    t0 = time.perf_counter()
+    filters = window.filters(o.filters, narrow)
+    newest = reader.db.newest_date()
+    if not narrow and (newest is None or newest <= window.as_of):  # nothing is after it: no filter to pay for
+        filters = replace(filters, as_of=None)
     found = search(
-        reader, embedder, question, k=o.k, mode=o.mode, filters=o.filters, per_article=o.per_article,
-        rrf_k=o.rrf_k,
+        reader, embedder, question, k=o.k, mode=o.mode, filters=filters, per_article=o.per_article,
+        rrf_k=o.rrf_k, recency=window.recency,
     )  # fmt: skip
     timings = dict(found.timings)
     if not found.passages or found.query_vector is None:
         timings["total"] = (time.perf_counter() - t0) * 1000
-        return abstention(Reason.NO_PASSAGES, timings, question)
+        return replace(abstention(Reason.NO_PASSAGES, timings, question), time_window=window.to_dict())
     t = time.perf_counter()
     scorer = scorer or default_scorer()
     q = _question(reader, embedder, question, focus, found, frozenset(MODES[o.mode].rankers))
@@ -96,29 +138,55 @@ def ask(
     features(pool, q)
     scorer.score(pool)
     threshold = o.abstain_threshold if o.abstain_threshold is not None else scorer.threshold
-    extract = select(pool, q, replace(scorer, threshold=threshold), o.max_sentences)
+    extract = select(pool, q, replace(scorer, threshold=threshold), o.max_sentences, window.recency)
     timings["answer"] = (time.perf_counter() - t) * 1000
     timings["total"] = (time.perf_counter() - t0) * 1000
+    return _cited(extract, question, found.passages, timings, window)
+
+
+def _cited(
+    extract: Extract, question: str, passages: list[Passage], timings: dict[str, float], window: TimeWindow
+) -> Answer:
     best = extract.best
     confidence = round(best.prob, 4) if best else 0.0
     if not extract.chosen:
         missing = best is not None and best.x.get("type_missing")
         reason = Reason.ANSWER_TYPE_MISSING if missing else Reason.WEAK_EVIDENCE
-        return abstention(reason, timings, question, confidence, passages=found.passages)
-    text, citations = cite(extract.chosen)
-    dates = [c.date for c in citations if c.date]
+        found = abstention(reason, timings, question, confidence, passages=passages)
+        return replace(found, time_window=window.to_dict())
+    short = extract.short
+    conflicts: list[Report] = []
+    if extract.reports:
+        text, citations, conflicts, short = cite_reports(extract.reports)
+    else:
+        text, citations = cite(extract.chosen)
+    dates = [c.date[:10] for c in citations if c.date]
+    newest = max(dates) if dates else None
     return Answer(
         text=text,
         citations=citations,
         abstained=False,
         reason=None,
-        as_of=max(dates) if dates else None,
+        as_of=newest,
         timings=timings,
         query=question,
-        passages=found.passages,
+        passages=passages,
         confidence=confidence,
-        short=extract.short,
+        short=short,
+        time_window=window.to_dict(),
+        note=_stale(window, newest),
+        conflicts=conflicts,
     )
+
+
+def _stale(window: TimeWindow, newest: str | None) -> str | None:
+    """For "latest"/"currently" questions answered from a report older than STALE_DAYS before the
+    as-of date: "As of 12 March 2019 (the newest report found)."""
+    if not window.recency or newest is None:
+        return None
+    if date.fromisoformat(newest) >= date.fromisoformat(window.as_of) - timedelta(days=STALE_DAYS):
+        return None
+    return f"As of {human(newest)} (the newest report found)."
 
 
 def _question(

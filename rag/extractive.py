@@ -18,13 +18,14 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from index.embedding import Embedder
 from rag.answer_types import AnswerType, has_reason_cue
 from rag.candidates import Candidate, Question, eligible, relevance
+from rag.conflicts import newest_first, rivals
 from rag.scorer import Logistic, Scorer
 from rag.short import span_features, span_text
 from rag.text import content_terms
@@ -34,6 +35,7 @@ RELATIVE = 0.6  # a further sentence needs this share of the best sentence's pro
 REDUNDANT = 0.6  # word overlap (Jaccard) above which a sentence repeats one already chosen
 RELATED = 0.3  # word overlap with the best sentence above which a sentence elsewhere is on its subject
 ADJACENT = 2  # sentences at most this far apart in one article are one account
+RECENT_SHARE = 0.8  # "latest" questions: the newest sentence with this share of the best's probability wins
 
 
 @dataclass
@@ -51,6 +53,8 @@ class Extract:
     chosen: list[Candidate]  # the answer's sentences, most probable first ([] when abstaining)
     best: Candidate | None  # the most probable candidate, even when it is not good enough
     short: ShortAnswer | None
+    # every value of a disputed slot with its sentence, newest first (rag/conflicts.py)
+    reports: list[tuple[Candidate, ShortAnswer]] = field(default_factory=list)
 
 
 class SentenceVectors:
@@ -108,8 +112,15 @@ def _coherent(c: Candidate, best: Candidate, q: Question) -> bool:
     return jaccard(c.text, best.text) >= RELATED and bool(asked & set(content_terms(c.text)))
 
 
-def select(scored: list[Candidate], q: Question, scorer: Scorer, max_sentences: int = 3) -> Extract:
-    """The best candidate if it clears the threshold, with coherent, non-redundant runners-up."""
+def select(
+    scored: list[Candidate], q: Question, scorer: Scorer, max_sentences: int = 3, prefer_recent: bool = False
+) -> Extract:
+    """The best candidate if it clears the threshold, with coherent, non-redundant runners-up.
+
+    `prefer_recent` ("what is the latest …"): of the candidates within RECENT_SHARE of the best
+    probability, the one from the newest article answers. When other dated articles give a
+    different value for a typed question's slot, `Extract.reports` holds every version, newest first.
+    """
     if not scored:
         return Extract([], None, None)
     ranked = sorted(eligible(scored, q), key=lambda c: -c.prob)
@@ -118,6 +129,14 @@ def select(scored: list[Candidate], q: Question, scorer: Scorer, max_sentences: 
     best = ranked[0]
     if best.prob < scorer.threshold or max(map(relevance, scored)) < scorer.relevance_threshold:
         return Extract([], best, None)
+    if prefer_recent:
+        close = [c for c in ranked if c.prob >= RECENT_SHARE * best.prob]
+        best = max(close, key=lambda c: c.passage.date or "")  # max keeps the first (most probable) of ties
+        ranked = [best, *(c for c in ranked if c is not best)]
+    short = short_answer(best, q, scorer.span)
+    reports = rivals(best, short, ranked[1:], q, lambda c: short_answer(c, q, scorer.span))
+    if reports and short is not None:
+        return Extract([best], best, short, newest_first([(best, short), *reports]))
     chosen = [best]
     if q.wanted is AnswerType.REASON:  # news prose spreads reasons over consecutive sentences
         pool = [c for c in ranked[1:] if _coherent(c, best, q) and has_reason_cue(c.text)]
@@ -129,7 +148,7 @@ def select(scored: list[Candidate], q: Question, scorer: Scorer, max_sentences: 
         related = q.wanted is AnswerType.REASON or _coherent(c, best, q) or _complements(c, chosen, q)
         if related and all(jaccard(c.text, o.text) < REDUNDANT for o in chosen):
             chosen.append(c)
-    return Extract(chosen, best, short_answer(best, q, scorer.span))
+    return Extract(chosen, best, short)
 
 
 def _complements(c: Candidate, chosen: Sequence[Candidate], q: Question) -> bool:

@@ -11,6 +11,7 @@ from index.embedding import Embedder
 from index.live import IndexReader
 from index.store import Filters
 from index.types import Chunk
+from rag.fusion import rrf
 from rag.registry import MODES, ModeName, Ranker
 from rag.text import STOPWORDS, words
 from rag.types import Passage
@@ -20,6 +21,8 @@ CANDIDATES = 50  # per ranker, before fusion and the per-article cap
 MAX_TERMS = 32
 COMMON = 0.1  # share of chunks above which a query word is left out of lexical search (see below)
 MIN_RARE = 2
+# weight of the newest-first list fused in for "latest"/"currently" questions (relevance's list: 1)
+RECENCY_WEIGHT = 0.5
 
 
 @dataclass
@@ -63,12 +66,15 @@ def search(
     per_article: int = 2,
     rrf_k: int = 60,
     for_answer: bool = True,
+    recency: bool = False,
 ) -> SearchResult:
     """The one retrieval function every path (CLI, API, eval) uses; `mode` names an entry of
     `rag.registry.MODES` (which rankers run, how they are fused).
 
     `for_answer` also gathers what the answerer needs besides the passages (the query vector, the
     query words' document frequencies); a plain search leaves out what its mode does not use.
+    `recency` ("what is the latest on …"): the fused ranking is fused again (RRF, weight
+    RECENCY_WEIGHT) with the same candidates ordered newest first, undated last.
     """
     spec = MODES[mode]
     filters = filters or Filters()
@@ -85,6 +91,8 @@ def search(
         ranker: _rank(ranker, reader, query_vector, terms, doc_freq, filters) for ranker in spec.rankers
     }
     fused = spec.fuse(list(ranked.values()), rrf_k)
+    if recency:
+        fused = _newest_first(reader, fused, rrf_k)
     chosen = _capped(reader, sorted(fused, key=lambda cid: -fused[cid]), k, per_article)
     scores = {ranker: dict(ranking) for ranker, ranking in ranked.items()}
     passages = _passages(reader, chosen, fused, scores)
@@ -127,6 +135,17 @@ def _by_sentence(
         if cid is not None and cid not in best:
             best[cid] = score
     return list(best.items())
+
+
+def _newest_first(reader: IndexReader, fused: dict[int, float], rrf_k: int) -> dict[int, float]:
+    """`fused` re-fused with a newest-first ordering of the same chunks (a recency preference that
+    only reorders what relevance found: it never brings in a chunk no ranker returned)."""
+    order = sorted(fused, key=lambda cid: -fused[cid])
+    chunks = reader.db.chunks(order)
+    dates = {a.id: a.date or "" for a in reader.db.articles(c.article_id for c in chunks.values()).values()}
+    day = {cid: dates.get(chunks[cid].article_id, "")[:10] if cid in chunks else "" for cid in order}
+    newest = sorted(order, key=lambda cid: day[cid], reverse=True)  # stable: relevance breaks ties
+    return rrf([order, newest], rrf_k, weights=[1.0, RECENCY_WEIGHT])
 
 
 def _capped(reader: IndexReader, ranked: list[int], k: int, per_article: int) -> list[Chunk]:

@@ -19,6 +19,7 @@ from rag.reply import Reply
 from rag.retrieval import Mode, SearchResult, search
 from rag.scorer import default_scorer
 from rag.settings import Settings
+from rag.timeframe import resolve_as_of
 from rag.types import Answer
 
 
@@ -69,9 +70,15 @@ class Assistant(Library):
         mode: Mode | None = None,
         per_article: int | None = None,
         filters: Filters | None = None,
+        as_of: str | None = None,
     ) -> AskOptions:
-        """The settings' answering options, with the given (non-None) values instead."""
+        """The settings' answering options, with the given (non-None) values instead.
+
+        `as_of` (YYYY-MM-DD, "today" or "newest"; default the settings') becomes an ISO date here;
+        BadAsOf for anything else."""
         r, a = self.settings.retrieval, self.settings.answer
+        wanted = as_of or a.as_of
+        newest = self.reader().db.newest_date() if wanted.strip().lower() == "newest" else None
         return AskOptions(
             k=k or r.k,
             mode=mode or r.mode,
@@ -80,6 +87,7 @@ class Assistant(Library):
             max_sentences=a.max_sentences,
             abstain_threshold=a.abstain_threshold,
             filters=filters or Filters(),
+            as_of=resolve_as_of(wanted, newest),
         )
 
     def reply(

@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from dotenv import dotenv_values
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from rag.registry import GeneratorName, ModeName
+from rag.timeframe import resolve_as_of
 
 
 class _Section(BaseModel):
@@ -49,6 +50,15 @@ class AnswerSettings(_Section):
     # None: the fitted answer scorer's threshold (rag/data/answerer.json, bench/fit_answerer.py)
     abstain_threshold: float | None = Field(None, ge=0.0, le=1.0)
     generator: GeneratorName = "extractive"  # a key of rag.registry.GENERATORS
+    # a question's as-of date when it gives none: "today", "newest" (the newest article's date: for an
+    # archive) or YYYY-MM-DD; nothing dated after it is evidence (rag/timeframe.py)
+    as_of: str = "today"
+
+    @field_validator("as_of")
+    @classmethod
+    def _as_of(cls, value: str) -> str:
+        resolve_as_of(value)  # BadAsOf (a ValueError: a validation error) unless today/newest/a date
+        return value.strip().lower()
 
 
 class LLMSettings(_Section):
@@ -92,6 +102,7 @@ FLAT: dict[str, tuple[str, str]] = {
     "max_sentences": ("answer", "max_sentences"),
     "abstain_threshold": ("answer", "abstain_threshold"),
     "generator": ("answer", "generator"),
+    "as_of": ("answer", "as_of"),
     **{f"llm_{name}": ("llm", name) for name in LLMSettings.model_fields},
     "support_threshold": ("llm", "support_threshold"),
     "unsupported": ("llm", "unsupported"),

@@ -65,6 +65,20 @@ class ShortAnswer:
 
 
 @dataclass(frozen=True)
+class Report:
+    """One of several reports that disagree on the asked fact (rag/conflicts.py): its value, the `n`
+    of the citation quoting it, and who reported it when."""
+
+    value: str
+    citation: int
+    source: str | None
+    date: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Claim:
     """One sentence of a generated answer, checked against the passages it cites.
 
@@ -97,6 +111,10 @@ class Answer:
     generator: str = "extractive"  # or "openai:<model>" when an LLM wrote the text
     claims: list[Claim] = field(default_factory=list)  # a generated answer's sentences, each checked
     short: ShortAnswer | None = None  # the exact short answer of a typed question, inside citation 1
+    # the question's as-of date and the date window its time words made (rag/timeframe.py TimeWindow)
+    time_window: dict[str, Any] | None = None
+    note: str | None = None  # said before the answer: the evidence is older than the question implies
+    conflicts: list[Report] = field(default_factory=list)  # reports that disagree, newest first
 
     def to_dict(self, with_passages: bool = True) -> dict[str, Any]:
         data = asdict(self)

@@ -23,6 +23,7 @@ from rag.cli.app import (
 )
 from rag.reply import Reply
 from rag.service import Assistant
+from rag.timeframe import BadAsOf, resolve_as_of
 
 Query = Annotated[str, typer.Argument(help="The question or query", show_default=False)]
 K = Annotated[int | None, typer.Option("--k", min=1, max=100, help="Passages to retrieve")]
@@ -30,6 +31,24 @@ Source = Annotated[list[str] | None, typer.Option("--source", help="Only this ou
 Since = Annotated[str | None, typer.Option("--since", help="Only articles dated on or after (YYYY-MM-DD)")]
 Until = Annotated[str | None, typer.Option("--until", help="Only articles dated on or before (YYYY-MM-DD)")]
 ArticleIds = Annotated[list[str] | None, typer.Option("--article", help="Only this article id (repeatable)")]
+
+
+def _as_of(value: str | None) -> str | None:
+    try:
+        return None if value is None else resolve_as_of(value, newest=value)  # "newest": resolved later
+    except BadAsOf as e:
+        raise typer.BadParameter(str(e)) from None
+
+
+AsOf = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        callback=_as_of,
+        help="The question's date (YYYY-MM-DD, today, newest): nothing dated after it is evidence, and "
+        "'this week', 'latest' are read from it (default: RAG_AS_OF, today)",
+    ),
+]
 
 
 def _filters(
@@ -74,6 +93,8 @@ def print_answer(reply: Reply) -> None:
     """The short answer (typed questions), the answer (unless its deltas already printed it), flagged
     claims, the citations."""
     answer = reply.answer
+    if answer.note:
+        out.print(f"[yellow]{escape(answer.note)}[/]", highlight=False)
     if answer.short is not None and not answer.abstained:  # a typed question's answer itself, first
         out.print(f"[bold]{escape(answer.short.text)}[/] [{answer.short.citation}]", highlight=False)
     if not reply.shown:
@@ -95,8 +116,19 @@ def print_answer(reply: Reply) -> None:
         )
         out.print(f"    “{c.quote}”  [dim]({c.article_id} [{c.start}:{c.end}])[/]", highlight=False)
     by = "" if answer.generator == "extractive" else f" · {answer.generator}"
-    if answer.as_of:
-        out.print(f"\n[dim]as of {answer.as_of} · {answer.timings.get('total', 0):.0f} ms{by}[/]")
+    window = answer.time_window or {}
+    parts = [f"searched {window['expression']!r}: {_searched(window)}"] if window.get("expression") else []
+    parts += [f"newest report {answer.as_of}"] if answer.as_of else []
+    parts += [f"question as of {window['as_of']}"] if window.get("as_of") else []
+    parts.append(f"{answer.timings.get('total', 0):.0f} ms{by}")
+    out.print(f"\n[dim]{escape(' · '.join(parts))}[/]", highlight=False)
+
+
+def _searched(window: dict[str, object]) -> str:
+    if window.get("recency"):
+        return "newest reports preferred"
+    since, until = window.get("since"), window.get("until")
+    return f"articles dated {since or '…'} to {until or '…'}"
 
 
 @app.command("ask")
@@ -109,6 +141,7 @@ def ask_cmd(
     until: Until = None,
     article: ArticleIds = None,
     generator: GeneratorOpt = None,
+    as_of: AsOf = None,
     index_dir: IndexDir = None,
     model: Model = None,
     as_json: JsonOut = False,
@@ -118,7 +151,8 @@ def ask_cmd(
     assistant = Assistant(settings_with(index_dir, model))
     messages = [{"role": "user", "content": question}]
     filters = _filters(source, since, until, article)
-    reply = assistant.reply(messages, generator, assistant.options(k=k, mode=mode, filters=filters))
+    options = assistant.options(k=k, mode=mode, filters=filters, as_of=as_of)
+    reply = assistant.reply(messages, generator, options)
     for text in reply.deltas():
         if not as_json:  # an LLM's answer is shown as it is written
             out.print(text, end="", markup=False, highlight=False)

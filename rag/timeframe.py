@@ -1,0 +1,235 @@
+"""Time in a question: the as-of date, and the date window or recency preference its words imply.
+
+News questions are asked at a moment: "what happened this week?", "who won in March?", "what is the
+latest on …?". Every question has an as-of date (the request's `as_of`, else the configured default:
+today, or the newest article's date); articles dated after it are never evidence. Relative and absolute
+time expressions in the question are resolved against it:
+
+- a **window** (hard filter on article dates, inclusive): "today", "yesterday", "this week" (the seven
+  days up to the as-of date), "last week/month/year" (the previous calendar period), "this month/year",
+  "so far this year", "in/during/on <date>", "since/after <date>", "before/until <date>", "in the past
+  3 days", "2 weeks ago"; an ISO date anywhere;
+- a **recency preference** (no filter): "latest", "most recent", "currently", "now", "recently", "still",
+  "so far": retrieval adds a newest-first ranking to its fusion and the answer prefers the newest of
+  comparably good sentences.
+
+Dates are parsed by dateparser (https://github.com/scrapinghub/dateparser) relative to the as-of date
+with `PREFER_DATES_FROM=past`, which also reports each expression's granularity (day, week, month,
+year); which words count as time expressions, and what window each preposition makes, is ours. An
+expression must follow a time preposition to count ("in March", not "the March 8 protest"), except
+the self-contained ones ("yesterday", "last month", "2019-03-08").
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from index.store import Filters
+
+if TYPE_CHECKING:
+    from dateparser.date import DateDataParser
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_YEAR = r"(?:19|20)\d{2}"
+_CALENDAR = (  # a date that needs a preposition before it to count: "in March", "on 12 May 2019"
+    rf"(?:the\s+)?(?:{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?|{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?"
+    rf"|{_MONTH}(?:,?\s+{_YEAR})?|{_YEAR})"
+)
+_NUMBER_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                 "eight": 8, "nine": 9, "ten": 10, "few": 3, "several": 7}  # fmt: skip
+_COUNT = rf"(?:\d{{1,3}}|{'|'.join(_NUMBER_WORDS)})"
+_UNIT = r"(?:day|week|month|year)s?"
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern, re.I))
+    for kind, pattern in (
+        ("iso", r"\b(?P<expr>\d{4}-\d{2}-\d{2})\b"),
+        ("rolling", rf"\b(?:in|over|during|within)\s+the\s+(?:past|last|previous)\s+"
+                    rf"(?P<n>{_COUNT}\s+)?(?P<unit>{_UNIT})\b"),
+        ("rolling", rf"\b(?:the\s+)?(?:past|last|previous)\s+(?P<n>{_COUNT})\s+(?P<unit>{_UNIT})\b"),
+        ("to_date", r"\bso\s+far\s+(?P<expr>this\s+(?:week|month|year))\b"),
+        ("ago", rf"\b(?P<expr>{_COUNT}\s+{_UNIT}\s+ago)\b"),
+        ("this_week", r"\bthis\s+week(?:'s)?\b"),
+        ("relative", r"\b(?P<expr>today|tonight|yesterday|(?:this|last)\s+(?:month|year)|last\s+week)\b"),
+        ("calendar", rf"\b(?P<prep>in|on|during|throughout|since|after|before|until|till|by|from|as\s+of)\s+"
+                     rf"(?P<expr>{_CALENDAR})(?!\w)"),
+    )
+)  # fmt: skip
+_RECENCY = re.compile(
+    r"\b(latest|most\s+recent(?:ly)?|newest|currently|now|nowadays|recent(?:ly)?|these\s+days|"
+    r"still|so\s+far|up\s+to\s+date|any\s+(?:news|updates?))\b",
+    re.I,
+)
+
+
+class BadAsOf(ValueError):
+    """An as-of value that is not "today", "newest" or an ISO date (YYYY-MM-DD)."""
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """What a question's time words mean at its as-of date (ISO dates, inclusive).
+
+    `since`/`until` bound the articles' dates (None: open); `until` never passes `as_of`. `recency`:
+    newer evidence is preferred (no filter). `expression`: the question's words it came from.
+    """
+
+    as_of: str
+    since: str | None = None
+    until: str | None = None
+    recency: bool = False
+    expression: str | None = None
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether the window restricts dates more than the as-of date alone does."""
+        return self.since is not None or (self.until is not None and self.until < self.as_of)
+
+    def filters(self, base: Filters, narrow: bool = True) -> Filters:
+        """`base` restricted to this window (when `narrow`) and, always, to articles not dated after
+        the as-of date (undated articles stay: nothing says they are from the future)."""
+        since, until = base.since, base.until
+        if narrow and self.since:
+            since = max(filter(None, (since, self.since)))
+        if narrow and self.until and self.until < self.as_of:
+            until = min(filter(None, (until, self.until)))
+        return Filters(base.sources, base.article_ids, since, until, as_of=self.as_of)
+
+    def describe(self) -> str:
+        """Plain words for the window: "from 3 June 2019 to 9 June 2019", "before 1 March 2019"."""
+        if self.since and self.until:
+            if self.since == self.until:
+                return f"on {human(self.since)}"
+            return f"from {human(self.since)} to {human(self.until)}"
+        if self.since:
+            return f"since {human(self.since)}"
+        if self.until:
+            return f"until {human(self.until)}"
+        return f"as of {human(self.as_of)}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "narrowed": self.narrowed}
+
+
+def human(iso: str) -> str:
+    """'2019-06-03' -> '3 June 2019' (a date as people write it in news)."""
+    d = date.fromisoformat(iso[:10])
+    return f"{d.day} {calendar.month_name[d.month]} {d.year}"
+
+
+def resolve_as_of(value: str | None, newest: str | None = None, today: date | None = None) -> str:
+    """An ISO date for an as-of setting: an ISO date as given, "today", or "newest" (the index's newest
+    article date, `newest`; today where the index has no dates). Raises BadAsOf otherwise."""
+    today = today or date.today()
+    text = (value or "today").strip().lower()
+    if text == "today":
+        return today.isoformat()
+    if text == "newest":
+        return (newest or today.isoformat())[:10]
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise BadAsOf(f"as_of must be 'today', 'newest' or a date YYYY-MM-DD, got {value!r}") from None
+
+
+@lru_cache(maxsize=256)
+def _parser(base: date) -> DateDataParser:
+    from dateparser.date import DateDataParser  # ~50 ms, paid only by a question with a date in it
+
+    settings = {
+        "RELATIVE_BASE": datetime(base.year, base.month, base.day),
+        "PREFER_DATES_FROM": "past",
+        "RETURN_TIME_AS_PERIOD": True,
+    }
+    return DateDataParser(languages=["en"], settings=settings)
+
+
+def _period(expr: str, base: date) -> tuple[date, date] | None:
+    """The calendar period an expression names (its first and last day), by dateparser."""
+    data = _parser(base).get_date_data(expr)
+    if data.date_obj is None:
+        return None
+    d = data.date_obj.date()
+    if data.period == "year" and not re.search(_YEAR, expr):  # "this year", "last year"
+        return date(d.year, 1, 1), date(d.year, 12, 31)
+    if data.period == "year":
+        year = int(re.search(_YEAR, expr).group())  # type: ignore[union-attr]
+        return date(year, 1, 1), date(year, 12, 31)
+    if data.period == "month":
+        return d.replace(day=1), d.replace(day=calendar.monthrange(d.year, d.month)[1])
+    if data.period == "week":
+        monday = d - timedelta(days=d.weekday())
+        return monday, monday + timedelta(days=6)
+    return d, d
+
+
+def _count(text: str | None) -> int:
+    if not text:
+        return 1
+    text = text.strip().lower()
+    return int(text) if text.isdigit() else _NUMBER_WORDS[text]
+
+
+def _days(unit: str) -> int:
+    return {"day": 1, "week": 7, "month": 30, "year": 365}[unit.lower().rstrip("s")]
+
+
+def _window(kind: str, m: re.Match[str], base: date) -> tuple[date | None, date | None] | None:
+    """The (since, until) one matched expression makes; None when it names no date."""
+    if kind == "rolling":
+        return base - timedelta(days=_count(m.group("n")) * _days(m.group("unit")) - 1), base
+    if kind == "this_week":  # news sense: the seven days up to the as-of date, not since Monday
+        return base - timedelta(days=6), base
+    period = _period(m.group("expr"), base)
+    if period is None:
+        return None
+    first, last = period
+    if kind == "to_date":
+        return first, base
+    if kind == "ago":
+        return first, last
+    prep = (m.groupdict().get("prep") or "in").lower()
+    if prep in ("since", "from", "as of"):
+        return first, base
+    if prep == "after":
+        return last + timedelta(days=1), base
+    if prep == "before":
+        return None, first - timedelta(days=1)
+    if prep in ("until", "till", "by"):
+        return None, last
+    return first, last
+
+
+def infer_window(question: str, as_of: str) -> TimeWindow:
+    """The date window (or recency preference) a question's time words make at `as_of` (ISO date).
+
+    The first expression found wins; a window entirely after the as-of date is ignored (a question
+    cannot be about its future). `infer_window("What happened this week?", "2019-06-09")` ->
+    since 2019-06-03, until 2019-06-09.
+    """
+    base = date.fromisoformat(as_of)
+    for kind, pattern in _PATTERNS:
+        for m in pattern.finditer(question):
+            found = _window(kind, m, base)
+            if found is None:
+                continue
+            since, until = found
+            until = min(until, base) if until else None
+            if since and since > base:
+                continue
+            return TimeWindow(
+                as_of, since.isoformat() if since else None, until.isoformat() if until else None,
+                recency=False, expression=m.group(0).strip(),
+            )  # fmt: skip
+    recent = _RECENCY.search(question)
+    if recent:
+        return TimeWindow(as_of, recency=True, expression=recent.group(0))
+    return TimeWindow(as_of)
