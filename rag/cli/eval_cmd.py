@@ -35,6 +35,7 @@ from rag.cli.app import (
     settings_with,
     setup_logging,
 )
+from rag.cli.query_cmds import AsOf
 from rag.evaluation.cache import DEFAULT_ROOT, lookup
 from rag.evaluation.dataset import load_questions
 from rag.evaluation.gates import BadBound, Bound, failures, parse_bounds
@@ -155,6 +156,7 @@ def eval_cmd(
     mode: ModeOpt = None,
     k: K = None,
     generator: GeneratorOpt = None,
+    as_of: AsOf = None,
     model: Model = None,
     limit: Limit = None,
     cache_dir: CacheDir = DEFAULT_ROOT,
@@ -169,7 +171,7 @@ def eval_cmd(
     bounds, old = _usage(min_, max_, articles, index_dir, compare)
     mode, generator = checked_mode(mode), checked_generator(generator)
     items = load_questions(questions, limit)
-    settings = settings_with(index_dir, model, mode=mode, k=k, generator=generator)
+    settings = settings_with(index_dir, model, mode=mode, k=k, generator=generator, as_of=as_of)
     embedder = embedder_for(settings)
     source = IndexSource(index_dir=index_dir, articles=articles, cache_root=cache_dir)
     cached = lookup(articles, embedder, chunking_of(settings), cache_dir) if articles else None

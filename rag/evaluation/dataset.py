@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,12 @@ class Question:
     article_ids: tuple[str, ...] = ()
     quotes: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. {"type": "comparison_query"}
+
+    @property
+    def as_of(self) -> str | None:
+        """The question's own date (the optional `date` field, as RealTime-QA-style sets give it)."""
+        value = self.extra.get("date")
+        return str(value)[:10] if value else None
 
     @property
     def answerable(self) -> bool:
@@ -54,6 +61,12 @@ def parse_question(record: object, where: str) -> Question:
         raise BadQuestions(f"{where}: field 'question' must be a non-empty string")
     answers, article_ids, quotes = (_strings(record, name, where) for name in _LISTS)
     extra = {k: v for k, v in record.items() if k not in ("id", "question", *_LISTS)}
+    if extra.get("date") is not None:
+        try:
+            date.fromisoformat(str(extra["date"])[:10])
+        except ValueError:
+            bad = f"{where}: field 'date' must be a date YYYY-MM-DD, got {extra['date']!r:.40}"
+            raise BadQuestions(bad) from None
     return Question(str(qid), text, answers, article_ids, quotes, extra)
 
 

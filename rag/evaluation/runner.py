@@ -7,7 +7,7 @@ import os
 import platform
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -142,7 +142,8 @@ def run_eval(
     options = assistant.options(mode=mode, k=k)
     records: list[dict[str, Any]] = []
     for i, q in enumerate(questions, start=1):
-        answer = assistant.chat([{"role": "user", "content": q.question}], options=options)
+        asked = replace(options, as_of=q.as_of) if q.as_of else options  # a dated set's own as-of
+        answer = assistant.chat([{"role": "user", "content": q.question}], options=asked)
         records.append(record_of(q, answer, assistant.reader()))
         if progress is not None:
             progress(i, len(questions))
@@ -155,6 +156,7 @@ def run_eval(
         "per_article": options.per_article,
         "max_sentences": options.max_sentences,
         "abstain_threshold": options.abstain_threshold,
+        "as_of": settings.answer.as_of,  # a question's own `date` wins over it
         "model": embedder.name,
         "model_fingerprint": embedder.fingerprint(),
         "chunking": reader.manifest.chunking,

@@ -1,0 +1,89 @@
+"""News sense over a small dated corpus (tests/data/news, invented stories), with the real model and NER:
+the as-of date, windows from time words, "latest", and conflicting reports shown side by side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index import ingest
+from rag.service import Assistant
+from rag.settings import Settings
+from rag.types import Answer
+
+pytestmark = pytest.mark.real_model
+
+DATA = Path(__file__).parent / "data" / "news"
+LATEST = "What is the latest on the Calder port strike?"
+TOLL = "How many people were killed in the Marova earthquake?"
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory: pytest.TempPathFactory, real_embedder: object) -> Assistant:
+    index_dir = tmp_path_factory.mktemp("news") / "idx"
+    ingest.build(index_dir, [DATA / "developing.jsonl"], real_embedder)  # type: ignore[arg-type]
+    return Assistant(Settings(index_dir=index_dir), real_embedder)  # type: ignore[arg-type]
+
+
+def _ask(assistant: Assistant, question: str, as_of: str) -> Answer:
+    return assistant.ask(question, options=assistant.options(as_of=as_of))
+
+
+def test_latest_depends_on_the_as_of_date(assistant: Assistant) -> None:
+    early, late = _ask(assistant, LATEST, "2019-05-10"), _ask(assistant, LATEST, "2019-06-01")
+    assert {c.article_id for c in early.citations} == {"strike-1"}
+    assert late.citations[0].article_id == "strike-2" and "ended" in late.text
+    assert late.time_window is not None and late.time_window["recency"] and late.time_window["as_of"] == "2019-06-01"
+
+
+def test_articles_after_the_as_of_date_are_never_evidence(assistant: Assistant) -> None:
+    answer = _ask(assistant, "How long is the Rivervale footbridge?", "2019-01-10")  # it opened in February
+    assert answer.abstained and not answer.citations
+    assert all(p.date is None or p.date <= "2019-01-10" for p in answer.passages)
+    assert not _ask(assistant, "How long is the Rivervale footbridge?", "2019-03-01").abstained
+
+
+def test_this_week_searches_the_seven_days_before_the_as_of_date(assistant: Assistant) -> None:
+    answer = _ask(assistant, "What happened at the Calder port this week?", "2019-05-22")
+    assert answer.time_window is not None
+    assert (answer.time_window["since"], answer.time_window["until"]) == ("2019-05-16", "2019-05-22")
+    assert {c.article_id for c in answer.citations} == {"strike-2"} and answer.note is None
+
+
+def test_an_empty_window_falls_back_to_older_reports_and_says_so(assistant: Assistant) -> None:
+    answer = _ask(assistant, "What happened at the Calder port this week?", "2019-06-20")
+    assert not answer.abstained and answer.citations[0].article_id.startswith("strike-")
+    assert answer.note is not None and "Nothing dated from 14 June 2019 to 20 June 2019" in answer.note
+
+
+def test_stale_evidence_for_a_latest_question_is_dated(assistant: Assistant) -> None:
+    answer = _ask(assistant, LATEST, "2019-09-01")
+    assert answer.note == "As of 20 May 2019 (the newest report found)."
+    assert _ask(assistant, LATEST, "2019-05-21").note is None  # a day-old report is news
+
+
+def test_conflicting_reports_are_shown_side_by_side_newest_first(assistant: Assistant) -> None:
+    answer = _ask(assistant, TOLL, "2019-06-01")
+    assert [(r.value, r.source, r.date) for r in answer.conflicts] == [
+        ("At least 19", "Harbour Herald", "2019-03-11"),
+        ("At least 12", "Coastal Tribune", "2019-03-10"),
+    ]
+    assert [c.article_id for c in answer.citations] == ["quake-2", "quake-1"]
+    assert answer.text.startswith("Reports differ (newest first):")
+    assert answer.text.index("19 people") < answer.text.index("12 people")
+    assert answer.short is not None and answer.short.text == "At least 19" and answer.short.citation == 1
+    db = assistant.reader().db
+    for c in answer.citations:
+        article = db.article(c.article_id)
+        assert article is not None and article.text[c.start : c.end] == c.quote
+
+
+def test_one_report_as_of_its_day_is_no_conflict(assistant: Assistant) -> None:
+    answer = _ask(assistant, TOLL, "2019-03-10")  # the second report is from the next day
+    assert not answer.conflicts and [c.article_id for c in answer.citations] == ["quake-1"]
+
+
+def test_agreeing_reports_are_no_conflict(assistant: Assistant) -> None:
+    answer = _ask(assistant, "How many books does the Hillcrest library hold?", "2019-06-01")
+    assert not answer.conflicts and not answer.abstained
