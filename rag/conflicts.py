@@ -3,9 +3,10 @@
 News changes from one report to the next (a death toll rises; outlets disagree on a figure or a
 name). A typed question ("how many …", "who …", "when …") has a slot that the short answer fills, so
 reports are comparable: a rival is a sentence of another dated article, nearly as probable as the
-best one (RIVAL_SHARE of its probability), about the same thing (it shares the best sentence's words
-and the question's), whose short answer has a different value. Then the answer quotes each report
-with its outlet and date, newest first, instead of silently choosing one.
+best one (RIVAL_SHARE of its probability), about the same thing (both sentences cover most of the
+question's IDF-weighted terms: reports of one fact are often worded quite differently, so word
+overlap between them says little), whose short answer has a different value. Then the answer quotes
+each report with its outlet and date, newest first, instead of silently choosing one.
 """
 
 from __future__ import annotations
@@ -14,13 +15,12 @@ import re
 from collections.abc import Sequence
 
 from rag.answer_types import AnswerType
-from rag.candidates import Candidate, Question
-from rag.text import content_terms
+from rag.candidates import Candidate, Question, coverage
 from rag.timeframe import human
 from rag.types import Citation, Report, ShortAnswer
 
 RIVAL_SHARE = 0.6  # a rival's probability relative to the best sentence's
-SAME_SUBJECT = 0.3  # word overlap (Jaccard) with the best sentence: the same fact, reported again
+SAME_FACT = 0.6  # share of the question's IDF-weighted terms both sentences must cover (candidates.coverage)
 MAX_REPORTS = 3
 SLOTS = frozenset(
     {
@@ -54,10 +54,8 @@ def _agree(a: str, b: str) -> bool:
     return a == b or (bool(a) and bool(b) and (f" {a} " in f" {b} " or f" {b} " in f" {a} "))
 
 
-def _same_subject(c: Candidate, best: Candidate, q: Question) -> bool:
-    x, y = set(content_terms(c.text)), set(content_terms(best.text))
-    overlap = len(x & y) / len(x | y) if x | y else 0.0
-    return overlap >= SAME_SUBJECT and bool(set(q.weights) & x)
+def _same_fact(c: Candidate, best: Candidate, q: Question) -> bool:
+    return coverage(q.weights, c.text) >= SAME_FACT and coverage(q.weights, best.text) >= SAME_FACT
 
 
 def rivals(
@@ -76,7 +74,7 @@ def rivals(
     for c in ranked:
         if c.prob < RIVAL_SHARE * best.prob or len(found) >= MAX_REPORTS - 1:
             break
-        if c.passage.article_id in articles or not c.passage.date or not _same_subject(c, best, q):
+        if c.passage.article_id in articles or not c.passage.date or not _same_fact(c, best, q):
             continue
         other = short_of(c)
         if other is None:
