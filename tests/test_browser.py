@@ -313,3 +313,42 @@ def test_llm_answer_flags_its_unsupported_sentence_and_its_citation_opens_the_qu
             assert not page_errors, page_errors
         finally:
             browser.close()
+
+
+@pytest.fixture(scope="module")
+def news_server(chromium: Path, tmp_path_factory: pytest.TempPathFactory, real_embedder: Any) -> Iterator[str]:
+    """The server over the small dated corpus of tests/data/news (two reports of one death toll)."""
+    from index import ingest
+
+    index_dir = tmp_path_factory.mktemp("news") / "idx"
+    ingest.build(index_dir, [ROOT / "tests" / "data" / "news" / "developing.jsonl"], real_embedder)
+    with _serve(index_dir, tmp_path_factory.mktemp("news-server") / "server.log") as base:
+        yield base
+
+
+def test_conflicting_reports_are_side_by_side_on_the_page_newest_first(news_server: str, chromium: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 800})
+            page_errors: list[str] = []
+            page.on("pageerror", lambda error: page_errors.append(str(error)))
+            page.goto(f"{news_server}/")
+            box = page.get_by_label("Your question")
+            box.fill("How many people were killed in the Marova earthquake?")
+            box.press("Enter")
+            turn = page.locator(".turn.assistant").nth(0)
+            expect(turn).to_have_attribute("aria-busy", "false", timeout=ANSWER_TIMEOUT_MS)
+            reports = turn.locator(".conflicts li")
+            expect(reports).to_have_count(2)
+            expect(reports.nth(0)).to_contain_text("At least 19")
+            expect(reports.nth(0)).to_contain_text("Harbour Herald, 2019-03-11")
+            expect(reports.nth(1)).to_contain_text("At least 12")
+            expect(reports.nth(1).locator("a.cite")).to_have_text("[2]")
+            expect(turn.locator(".short-answer")).to_have_count(0)  # one value in bold would pick a side
+            expect(turn.locator(".meta")).to_contain_text("question as of")
+            assert not page_errors, page_errors
+        finally:
+            browser.close()

@@ -414,12 +414,18 @@ class AssistantTurn {
     this.status.remove();
     // A typed question's exact answer ("Émile Lévêque", "three euros"), in bold above the quote.
     const short = answer.short;
-    if (!answer.abstained && short && typeof short.text === "string" && short.text) {
+    const conflicts = Array.isArray(answer.conflicts) ? answer.conflicts : [];
+    if (conflicts.length > 1) this.showConflicts(conflicts);
+    else if (!answer.abstained && short && typeof short.text === "string" && short.text) {
       const lead = el("p", "short-answer");
       lead.append(el("strong", null, short.text));
       const cited = this.citationsByN.get(short.citation);
       if (cited) lead.append(" ", citeLink(short.citation, cited));
       this.root.insertBefore(lead, this.answer);
+    }
+    // The evidence is older than the question implies ("As of 20 May 2019 …"), or its window was empty.
+    if (typeof answer.note === "string" && answer.note) {
+      this.root.insertBefore(el("p", "time-note", answer.note), this.answer);
     }
     if (answer.abstained) {
       this.root.classList.add("abstained");
@@ -432,6 +438,24 @@ class AssistantTurn {
     this.showMeta(answer, elapsedMs);
     this.root.setAttribute("aria-busy", "false");
     scrollToEnd();
+  }
+
+  /** Reports that disagree on the asked fact, side by side, newest first: each value, who said it, when. */
+  showConflicts(conflicts) {
+    const box = el("div", "conflicts");
+    box.append(el("p", "conflicts-title", "Reports differ (newest first)"));
+    const list = el("ul");
+    for (const r of conflicts) {
+      const item = el("li");
+      item.append(el("strong", null, String(r.value ?? "")));
+      const who = [r.source, r.date].filter(Boolean).join(", ");
+      if (who) item.append(el("span", "conflict-source", who));
+      const cited = this.citationsByN.get(r.citation);
+      if (cited) item.append(" ", citeLink(r.citation, cited));
+      list.append(item);
+    }
+    box.append(list);
+    this.root.insertBefore(box, this.answer);
   }
 
   /** Who wrote the answer, under it: an LLM (its sentences checked), or the extracts it fell back to. */
@@ -457,7 +481,12 @@ class AssistantTurn {
 
   showMeta(answer, elapsedMs) {
     const parts = [];
-    if (answer.as_of) parts.push(`as of ${answer.as_of}`);
+    const w = answer.time_window || {};
+    // Why older (or newer) articles were set aside: the window the question's time words made.
+    if (w.narrowed && w.expression) parts.push(`“${w.expression}”: articles dated ${w.since || "…"} to ${w.until || "…"}`);
+    else if (w.recency) parts.push("newest reports preferred");
+    if (answer.as_of) parts.push(`newest report ${answer.as_of}`);
+    if (w.as_of) parts.push(`question as of ${w.as_of}`);
     parts.push(formatSeconds(elapsedMs));
     const last = conversation.filter((m) => m.role === "user").at(-1);
     // A follow-up is searched as a rewritten question; showing it explains what was retrieved.
