@@ -316,7 +316,9 @@ def test_llm_answer_flags_its_unsupported_sentence_and_its_citation_opens_the_qu
 
 
 @pytest.fixture(scope="module")
-def news_server(chromium: Path, tmp_path_factory: pytest.TempPathFactory, real_embedder: Any) -> Iterator[str]:
+def news_server(
+    chromium: Path, tmp_path_factory: pytest.TempPathFactory, real_embedder: Any
+) -> Iterator[str]:
     """The server over the small dated corpus of tests/data/news (two reports of one death toll)."""
     from index import ingest
 
@@ -326,7 +328,9 @@ def news_server(chromium: Path, tmp_path_factory: pytest.TempPathFactory, real_e
         yield base
 
 
-def test_conflicting_reports_are_side_by_side_on_the_page_newest_first(news_server: str, chromium: Path) -> None:
+def test_conflicting_reports_are_side_by_side_on_the_page_newest_first(
+    news_server: str, chromium: Path
+) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as pw:

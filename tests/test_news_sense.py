@@ -34,7 +34,8 @@ def test_latest_depends_on_the_as_of_date(assistant: Assistant) -> None:
     early, late = _ask(assistant, LATEST, "2019-05-10"), _ask(assistant, LATEST, "2019-06-01")
     assert {c.article_id for c in early.citations} == {"strike-1"}
     assert late.citations[0].article_id == "strike-2" and "ended" in late.text
-    assert late.time_window is not None and late.time_window["recency"] and late.time_window["as_of"] == "2019-06-01"
+    assert late.time_window is not None
+    assert late.time_window["recency"] and late.time_window["as_of"] == "2019-06-01"
 
 
 def test_articles_after_the_as_of_date_are_never_evidence(assistant: Assistant) -> None:
