@@ -92,10 +92,12 @@ def ask(
     answer = _answer(reader, embedder, question, o, window, focus, scorer, narrow=window.narrowed)
     if window.narrowed and answer.abstained:
         wide = _answer(reader, embedder, question, o, window, focus, scorer, narrow=False)
+        timings = _summed(answer.timings, wide.timings)
         if not wide.abstained:
             note = f"Nothing dated {window.describe()} answers this; the answer comes from {_dated(wide)}."
-            return replace(wide, note=note, timings=_summed(answer.timings, wide.timings))
-        return replace(answer, note=f"Searched the articles dated {window.describe()}.")
+            return replace(wide, note=note, timings=timings)
+        note = f"Nothing dated {window.describe()} answers this, and no other article does either."
+        return replace(wide, note=note, timings=timings)  # its passages: the closest of all the articles
     return answer
 
 
