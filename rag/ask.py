@@ -18,6 +18,7 @@ from rag.registry import MODES
 from rag.retrieval import Mode, SearchResult, search
 from rag.scorer import Scorer, default_scorer
 from rag.settings import AnswerSettings, RetrievalSettings
+from rag.syndication import prefer_distinct_outlets
 from rag.text import content_terms
 from rag.types import Answer, Passage
 
@@ -105,7 +106,7 @@ def ask(
         missing = best is not None and best.x.get("type_missing")
         reason = Reason.ANSWER_TYPE_MISSING if missing else Reason.WEAK_EVIDENCE
         return abstention(reason, timings, question, confidence, passages=found.passages)
-    text, citations = cite(extract.chosen)
+    text, citations = cite(prefer_distinct_outlets(reader, extract.chosen))
     dates = [c.date for c in citations if c.date]
     return Answer(
         text=text,

@@ -134,7 +134,7 @@ def select(scored: list[Candidate], q: Question, scorer: Scorer, max_sentences: 
     return Extract(chosen, best, short_answer(best, q, scorer.span))
 
 
-def _outlet(c: Candidate) -> str:
+def outlet(c: Candidate) -> str:
     return (c.passage.source or c.passage.article_id).casefold()
 
 
@@ -147,16 +147,16 @@ def distinct_outlets(chosen: list[Candidate], ranked: Sequence[Candidate]) -> li
     for i, c in enumerate(chosen):
         same = [o for o in ranked if o is not c and jaccard(o.text, c.text) >= SAME_SENTENCE]
         same = [o for o in same if o.passage.article_id != c.passage.article_id]
-        if i > 0 and _outlet(c) in cited:
+        if i > 0 and outlet(c) in cited:
             fresh = [
                 o
                 for o in same
-                if _outlet(o) not in cited and all(jaccard(o.text, x.text) < REDUNDANT for x in out)
+                if outlet(o) not in cited and all(jaccard(o.text, x.text) < REDUNDANT for x in out)
             ]
             if fresh:
                 c, same = fresh[0], [c, *(o for o in same if o is not fresh[0])]
         c.echoes = list({o.passage.article_id: o for o in same}.values())
-        cited.add(_outlet(c))
+        cited.add(outlet(c))
         out.append(c)
     return out
 
