@@ -4,7 +4,6 @@ outlets, an answer never cites two copies of the same sentence, and clusters fol
 
 from __future__ import annotations
 
-import itertools
 import json
 from pathlib import Path
 
@@ -114,3 +113,37 @@ def test_search_api_and_openai_sources_show_also_reported_by(tmp_path: Path) -> 
         reply = client.post("/v1/chat/completions", json={"model": "newsrag", **user(QUESTION)}).json()
         content = reply["choices"][0]["message"]["content"]
         assert "also reported by: " in content.split("Sources:")[1]
+
+
+def test_another_story_quoting_the_same_sentence_is_listed_not_cited_again(tmp_path: Path) -> None:
+    """Not a copy (a different story), but it carries one wire sentence verbatim: that sentence is
+    cited once, and the other outlet is listed with it."""
+    records = [json.loads(line) for line in DATA.read_text().splitlines()]
+    wire = next(r for r in records if r["id"] == "wire-harbour")
+    sentence = (
+        "The fire started shortly after the morning departure and was put out by the crew within twenty "
+        "minutes, the company said."
+    )
+    assert sentence in wire["text"]
+    retold = {
+        "id": "island-week", "title": "A hard week on Gull Island", "date": "2024-05-06",
+        "source": "Island Gazette", "url": "https://gazette.example/week",
+        "text": "Gull Island had a hard week. The Bayline ferry company suspended its crossings. "
+        + sentence + " Since then the island school has closed and the harbour cafe has run out of milk. "
+        "Residents plan a meeting with the council on Friday to ask for an emergency supply boat.",
+    }  # fmt: skip
+    path = tmp_path / "news.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in [wire, retold, *records[3:]]))
+    ingest.build(tmp_path / "idx", [path], FakeEmbedder(), annotator=NoAnnotator())
+    reader = _reader(tmp_path / "idx")
+    assert len(set(reader.db.clusters_of(["wire-harbour", "island-week"]).values())) == 2  # not copies
+    question = "How quickly did the crew put out the fire on the Bayline ferry after the morning departure?"
+    answer = ask(reader, FakeEmbedder(), question, AskOptions(abstain_threshold=0.0, max_sentences=4))
+    same = [
+        c
+        for c in answer.citations
+        if " ".join(normalised_words(c.quote)) == " ".join(normalised_words(sentence))
+    ]
+    assert len(same) == 1, answer.text
+    other = ({"wire-harbour", "island-week"} - {same[0].article_id}).pop()
+    assert other in {r.article_id for r in same[0].also_reported_by} and same[0].copies >= 1
