@@ -31,7 +31,7 @@ from api.sse import guarded, sse_response, text_pieces
 from rag.registry import GENERATORS
 from rag.reply import Reply
 from rag.tokens import count_tokens
-from rag.types import Answer, Citation
+from rag.types import Answer, Citation, also_reported
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 
@@ -43,8 +43,13 @@ def sources_block(citations: Sequence[Citation]) -> str:
     lines = []
     for c in citations:
         details = ", ".join(part for part in (c.source, c.date, c.url) if part)
-        lines.append(f"[{c.n}] {c.title or c.article_id}" + (f" — {details}" if details else ""))
+        lines.append(f"[{c.n}] {c.title or c.article_id}" + (f" — {details}" if details else "") + _also(c))
     return "\n\nSources:\n" + "\n".join(lines)
+
+
+def _also(c: Citation) -> str:
+    line = also_reported(c.also_reported_by, c.copies)
+    return f"; {line}" if line else ""
 
 
 def usage(messages: Sequence[ChatMessage], content: str) -> dict[str, int]:

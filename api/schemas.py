@@ -106,6 +106,16 @@ class ErrorOut(BaseModel):
     error: ErrorBody
 
 
+class ReportedByOut(BaseModel):
+    outlet: str | None
+    article_id: str
+    date: str | None
+    url: str | None
+
+
+_ALSO = "Other outlets' copies of the same story (near-duplicate articles) or of the same sentence"
+
+
 class PassageOut(BaseModel):
     chunk_id: int
     article_id: str
@@ -122,6 +132,8 @@ class PassageOut(BaseModel):
     fused: float
     dense: float | None = None
     lexical: float | None = None
+    also_reported_by: list[ReportedByOut] = Field([], description=_ALSO)
+    copies: int = Field(0, description="How many other copies there are (the list may stop earlier)")
 
 
 class CitationOut(BaseModel):
@@ -135,6 +147,8 @@ class CitationOut(BaseModel):
     start: int
     end: int
     score: float
+    also_reported_by: list[ReportedByOut] = Field([], description=_ALSO)
+    copies: int = Field(0, description="How many other outlets carry it (the list may stop earlier)")
 
 
 class ClaimOut(BaseModel):

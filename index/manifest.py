@@ -13,7 +13,8 @@ from typing import Any
 from index.errors import IndexCorrupt, ModelMismatch
 
 FORMAT = "newsrag-index"
-FORMAT_VERSION = 2  # 2: every sentence embedded (sentences.faiss) and typed spans stored
+FORMAT_VERSION = 3  # 2: every sentence embedded (sentences.faiss) and typed spans stored
+# 3: near-duplicate signatures and clusters (near_duplicates table, index/clusters.py)
 MANIFEST = "manifest.json"
 
 
@@ -34,6 +35,7 @@ class Manifest:
     checksums: dict[str, str]  # file name -> sha256
     sentences: int = 0
     annotator: str = "none"  # the model that found the typed spans (index/annotate.py)
+    near_duplicates: dict[str, Any] = field(default_factory=dict)  # NearDuplicateParams.as_dict()
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     format: str = FORMAT
     format_version: int = FORMAT_VERSION

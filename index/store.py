@@ -50,11 +50,21 @@ CREATE TABLE IF NOT EXISTS spans (
 );
 CREATE INDEX IF NOT EXISTS spans_by_article ON spans(article_id, start);
 CREATE INDEX IF NOT EXISTS articles_by_date ON articles(date);
+-- near-duplicate articles (syndicated copies): MinHash signature and cluster, index/clusters.py
+CREATE TABLE IF NOT EXISTS near_duplicates (
+    article_id TEXT PRIMARY KEY REFERENCES articles(id),
+    signature BLOB NOT NULL,  -- uint32[num_perm]
+    cluster TEXT NOT NULL,  -- the id of the cluster's canonical member (itself when it has no copy)
+    linkable INTEGER NOT NULL DEFAULT 1  -- 0: a text without words, nobody's copy
+);
+CREATE INDEX IF NOT EXISTS near_duplicates_by_cluster ON near_duplicates(cluster);
 -- porter stemming: "migrants" finds "migrant"; the title is a column of its own, weighted lower
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     text, title, tokenize = 'porter unicode61 remove_diacritics 2'
 );
 """
+
+Member = tuple[str, str | None, str | None, str | None]  # a cluster member's (id, source, date, url)
 
 _ARTICLE_COLS = "id, title, date, url, source, text, content_hash"
 _CHUNK_COLS = 'id, article_id, ordinal, text, start, "end", tokens'
@@ -198,6 +208,7 @@ class Database:
         self.conn.execute("DELETE FROM chunks WHERE article_id=?", (article_id,))
         self.conn.execute("DELETE FROM sentences WHERE article_id=?", (article_id,))
         self.conn.execute("DELETE FROM spans WHERE article_id=?", (article_id,))
+        self.conn.execute("DELETE FROM near_duplicates WHERE article_id=?", (article_id,))
         self.conn.execute("DELETE FROM articles WHERE id=?", (article_id,))
         return ids, sids
 
@@ -265,6 +276,33 @@ class Database:
             f"SELECT {_ARTICLE_COLS} FROM articles WHERE id IN ({','.join('?' * len(ids))})", ids
         ).fetchall()
         return {str(r[0]): _article(r) for r in rows}
+
+    def clusters_of(self, article_ids: Iterable[str]) -> dict[str, str]:
+        """article id -> its near-duplicate cluster (the canonical member's id; itself when alone)."""
+        ids = list(dict.fromkeys(article_ids))
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.conn.execute(
+            f"SELECT article_id, cluster FROM near_duplicates WHERE article_id IN ({marks})", ids
+        )
+        return {str(a): str(c) for a, c in rows}
+
+    def cluster_members(self, clusters: Iterable[str]) -> dict[str, list[Member]]:
+        """cluster -> its members' (id, source, date, url), canonical order (dated first, by date, id)."""
+        ids = list(dict.fromkeys(clusters))
+        if not ids:
+            return {}
+        rows = self.conn.execute(
+            "SELECT n.cluster, a.id, a.source, a.date, a.url FROM near_duplicates n "
+            f"JOIN articles a ON a.id = n.article_id WHERE n.cluster IN ({','.join('?' * len(ids))}) "
+            "ORDER BY a.date IS NULL, a.date, a.id",
+            ids,
+        )
+        out: dict[str, list[Member]] = {}
+        for cluster, *member in rows:
+            out.setdefault(str(cluster), []).append(tuple(member))
+        return out
 
     def article_ids(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM articles ORDER BY id")]

@@ -13,10 +13,12 @@ import numpy as np
 from index import generations as gens
 from index.annotate import Annotator, load_annotator
 from index.chunking import Chunker, ChunkingParams
+from index.clusters import DuplicateClusters
 from index.embedding import TITLE_BUDGET, Embedder, document_text
 from index.errors import IndexCorrupt
 from index.lock import WriterLock
 from index.manifest import Manifest, ModelInfo, check_model, read_manifest, sha256_file, write_manifest
+from index.near_duplicates import NearDuplicateParams
 from index.sentences import split_sentences
 from index.store import DATABASE, Database
 from index.types import Article, Chunk, SentenceRow
@@ -69,6 +71,7 @@ class IndexWriter:
         self._annotator = annotator  # loaded when first needed: a removal annotates nothing
         self.annotator_name = annotator.name if annotator else "spacy"
         self.fingerprint = embedder.fingerprint()
+        duplicates = NearDuplicateParams()
         self._lock = WriterLock(index_dir)
         self._lock.acquire()
         try:
@@ -78,6 +81,7 @@ class IndexWriter:
                 manifest = read_manifest(current)
                 check_model(manifest, embedder.name, embedder.dim, self.fingerprint)
                 params = ChunkingParams(**manifest.chunking)  # an index keeps the chunking it was built with
+                duplicates = NearDuplicateParams.from_dict(manifest.near_duplicates)  # and its copy test
                 if annotator is None:  # and its annotator, unless told otherwise
                     self.annotator_name = manifest.annotator
             self.params = params
@@ -91,6 +95,7 @@ class IndexWriter:
                 self.vectors = FaissStore(embedder.dim)
                 self.sentence_vectors = FaissStore(embedder.dim, half=True)
             self.db = Database(self.staging / DATABASE, readonly=False)
+            self.duplicates = DuplicateClusters(self.db.conn, duplicates)
         except BaseException:
             self._lock.release()
             raise
@@ -126,6 +131,7 @@ class IndexWriter:
                 self.stats.added.append(article.id)
             hashes[article.id] = article.content_hash
             self.db.put_article(article)
+            self.duplicates.add(article)
             title = clip_title(article.title, self.embedder)
             chunks = [
                 Chunk(self._next_id + i, c.article_id, c.ordinal, c.text, c.start, c.end, c.tokens)
@@ -179,6 +185,7 @@ class IndexWriter:
                 progress(i + len(batch), total)
 
     def _delete(self, article_id: str) -> None:
+        self.duplicates.remove(article_id)  # first: it re-clusters the article's copies
         chunk_ids, sentence_ids = self.db.delete_article(article_id)
         self._stale += chunk_ids
         self._stale_sentences += sentence_ids
@@ -226,6 +233,7 @@ class IndexWriter:
                 checksums=checksums,
                 sentences=sentences,
                 annotator=self.annotator_name,
+                near_duplicates=self.duplicates.params.as_dict(),
             )
             write_manifest(self.staging, manifest)
             gens.fsync_dir(self.staging)

@@ -20,6 +20,7 @@ from rag.registry import MODES
 from rag.retrieval import Mode, SearchResult, search
 from rag.scorer import Scorer, default_scorer
 from rag.settings import AnswerSettings, RetrievalSettings
+from rag.syndication import prefer_distinct_outlets
 from rag.text import content_terms
 from rag.timeframe import TimeWindow, human, infer_window
 from rag.types import Answer, Passage, Report
@@ -143,11 +144,16 @@ def _answer(
     extract = select(pool, q, replace(scorer, threshold=threshold), o.max_sentences, window.recency)
     timings["answer"] = (time.perf_counter() - t) * 1000
     timings["total"] = (time.perf_counter() - t0) * 1000
-    return _cited(extract, question, found.passages, timings, window)
+    return _cited(reader, extract, question, found.passages, timings, window)
 
 
 def _cited(
-    extract: Extract, question: str, passages: list[Passage], timings: dict[str, float], window: TimeWindow
+    reader: IndexReader,
+    extract: Extract,
+    question: str,
+    passages: list[Passage],
+    timings: dict[str, float],
+    window: TimeWindow,
 ) -> Answer:
     best = extract.best
     confidence = round(best.prob, 4) if best else 0.0
@@ -161,7 +167,7 @@ def _cited(
     if extract.reports:
         text, citations, conflicts, short = cite_reports(extract.reports)
     else:
-        text, citations = cite(extract.chosen)
+        text, citations = cite(prefer_distinct_outlets(reader, extract.chosen))
     dates = [c.date[:10] for c in citations if c.date]
     newest = max(dates) if dates else None
     return Answer(

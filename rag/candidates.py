@@ -74,6 +74,7 @@ class Candidate:
     typed: list[SpanRow] = field(default_factory=list)  # spans of the wanted type, best first
     x: dict[str, float | None] = field(default_factory=dict)  # FEATURES -> value (None: not measured)
     prob: float = 0.0  # the fitted scorer's probability that this sentence answers the question
+    echoes: list[Candidate] = field(default_factory=list)  # the same sentence in other articles
     _tokens: list[set[str]] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property

@@ -29,13 +29,14 @@ from rag.conflicts import newest_first, rivals
 from rag.scorer import Logistic, Scorer
 from rag.short import span_features, span_text
 from rag.text import content_terms
-from rag.types import Citation, Passage, ShortAnswer
+from rag.types import Citation, Passage, ReportedBy, ShortAnswer
 
 RELATIVE = 0.6  # a further sentence needs this share of the best sentence's probability
 REDUNDANT = 0.6  # word overlap (Jaccard) above which a sentence repeats one already chosen
 RELATED = 0.3  # word overlap with the best sentence above which a sentence elsewhere is on its subject
 ADJACENT = 2  # sentences at most this far apart in one article are one account
 RECENT_SHARE = 0.8  # "latest" questions: the newest sentence with this share of the best's probability wins
+SAME_SENTENCE = 0.8  # word overlap (Jaccard) at or above which two sentences are one fact, reworded
 
 
 @dataclass
@@ -148,7 +149,35 @@ def select(
         related = q.wanted is AnswerType.REASON or _coherent(c, best, q) or _complements(c, chosen, q)
         if related and all(jaccard(c.text, o.text) < REDUNDANT for o in chosen):
             chosen.append(c)
+    chosen = distinct_outlets(chosen, ranked)
     return Extract(chosen, best, short)
+
+
+def outlet(c: Candidate) -> str:
+    return (c.passage.source or c.passage.article_id).casefold()
+
+
+def distinct_outlets(chosen: list[Candidate], ranked: Sequence[Candidate]) -> list[Candidate]:
+    """Where several articles carry a chosen sentence (Jaccard >= SAME_SENTENCE: a wire sentence run
+    by other outlets), cite it from an outlet not cited yet, and keep the others as its `echoes` (shown
+    as "also reported by"). The first sentence stays: the short answer lies inside it."""
+    cited: set[str] = set()
+    out: list[Candidate] = []
+    for i, c in enumerate(chosen):
+        same = [o for o in ranked if o is not c and jaccard(o.text, c.text) >= SAME_SENTENCE]
+        same = [o for o in same if o.passage.article_id != c.passage.article_id]
+        if i > 0 and outlet(c) in cited:
+            fresh = [
+                o
+                for o in same
+                if outlet(o) not in cited and all(jaccard(o.text, x.text) < REDUNDANT for x in out)
+            ]
+            if fresh:
+                c, same = fresh[0], [c, *(o for o in same if o is not fresh[0])]
+        c.echoes = list({o.passage.article_id: o for o in same}.values())
+        cited.add(outlet(c))
+        out.append(c)
+    return out
 
 
 def _complements(c: Candidate, chosen: Sequence[Candidate], q: Question) -> bool:
@@ -168,6 +197,7 @@ def cite(chosen: Sequence[Candidate]) -> tuple[str, list[Citation]]:
     citations = []
     for n, c in enumerate(chosen, start=1):
         p = c.passage
+        reports = _reports(c)
         citations.append(
             Citation(
                 n=n,
@@ -180,7 +210,20 @@ def cite(chosen: Sequence[Candidate]) -> tuple[str, list[Citation]]:
                 start=c.start,
                 end=c.end,
                 score=round(c.prob, 4),
+                also_reported_by=reports,
+                copies=p.copies + len(reports) - len(p.also_reported_by),
             )
         )
         parts.append(f"{c.text} [{n}]")
     return " ".join(parts), citations
+
+
+def _reports(c: Candidate) -> tuple[ReportedBy, ...]:
+    """The copies of the sentence's article, then the other articles carrying the same sentence."""
+    reports = {r.article_id: r for r in c.passage.also_reported_by}
+    for o in c.echoes:
+        for r in (ReportedBy(o.passage.source, o.passage.article_id, o.passage.date, o.passage.url),
+                  *o.passage.also_reported_by):  # fmt: skip
+            if r.article_id != c.passage.article_id:
+                reports.setdefault(r.article_id, r)
+    return tuple(reports.values())

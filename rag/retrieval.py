@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -14,7 +14,7 @@ from index.types import Chunk
 from rag.fusion import rrf
 from rag.registry import MODES, ModeName, Ranker
 from rag.text import STOPWORDS, words
-from rag.types import Passage
+from rag.types import Passage, ReportedBy
 
 Mode = ModeName  # a key of rag.registry.MODES
 CANDIDATES = 50  # per ranker, before fusion and the per-article cap
@@ -23,6 +23,7 @@ COMMON = 0.1  # share of chunks above which a query word is left out of lexical 
 MIN_RARE = 2
 # weight of the newest-first list fused in for "latest"/"currently" questions (relevance's list: 1)
 RECENCY_WEIGHT = 0.5
+MAX_REPORTS = 20  # "also reported by" entries listed per result (all are counted)
 
 
 @dataclass
@@ -67,6 +68,7 @@ def search(
     rrf_k: int = 60,
     for_answer: bool = True,
     recency: bool = False,
+    collapse: bool = True,
 ) -> SearchResult:
     """The one retrieval function every path (CLI, API, eval) uses; `mode` names an entry of
     `rag.registry.MODES` (which rankers run, how they are fused).
@@ -75,6 +77,8 @@ def search(
     query words' document frequencies); a plain search leaves out what its mode does not use.
     `recency` ("what is the latest on …"): the fused ranking is fused again (RRF, weight
     RECENCY_WEIGHT) with the same candidates ordered newest first, undated last.
+    `collapse` shows a cluster of near-duplicate articles (syndicated copies) as its best-ranked
+    member, which lists the others in `also_reported_by`.
     """
     spec = MODES[mode]
     filters = filters or Filters()
@@ -93,9 +97,9 @@ def search(
     fused = spec.fuse(list(ranked.values()), rrf_k)
     if recency:
         fused = _newest_first(reader, fused, rrf_k)
-    chosen = _capped(reader, sorted(fused, key=lambda cid: -fused[cid]), k, per_article)
+    chosen, clusters = _capped(reader, sorted(fused, key=lambda cid: -fused[cid]), k, per_article, collapse)
     scores = {ranker: dict(ranking) for ranker, ranking in ranked.items()}
-    passages = _passages(reader, chosen, fused, scores)
+    passages = _with_reports(reader, _passages(reader, chosen, fused, scores), clusters)
     timings["search"] = (time.perf_counter() - t) * 1000
     return SearchResult(passages, query_vector, timings, doc_freq)
 
@@ -148,20 +152,45 @@ def _newest_first(reader: IndexReader, fused: dict[int, float], rrf_k: int) -> d
     return rrf([order, newest], rrf_k, weights=[1.0, RECENCY_WEIGHT])
 
 
-def _capped(reader: IndexReader, ranked: list[int], k: int, per_article: int) -> list[Chunk]:
-    """The first `k` chunks of `ranked`, at most `per_article` from any one article."""
+def _capped(
+    reader: IndexReader, ranked: list[int], k: int, per_article: int, collapse: bool = True
+) -> tuple[list[Chunk], dict[str, str]]:
+    """The first `k` chunks of `ranked`, at most `per_article` from any one article and, when
+    collapsing, from one article of each near-duplicate cluster (the best ranked); with the chosen
+    articles' clusters (article id -> cluster id)."""
     chunks = reader.db.chunks(ranked)
+    cluster_of = reader.db.clusters_of(c.article_id for c in chunks.values()) if collapse else {}
+    shown: dict[str, str] = {}  # cluster -> the article standing for it
     per: dict[str, int] = {}
     chosen: list[Chunk] = []
     for cid in ranked:
         chunk = chunks.get(cid)
         if chunk is None or per.get(chunk.article_id, 0) >= per_article:
             continue
+        cluster = cluster_of.get(chunk.article_id, chunk.article_id)
+        if shown.setdefault(cluster, chunk.article_id) != chunk.article_id:
+            continue  # a copy of an article already shown
         per[chunk.article_id] = per.get(chunk.article_id, 0) + 1
         chosen.append(chunk)
         if len(chosen) >= k:
             break
-    return chosen
+    return chosen, ({article: cluster for cluster, article in shown.items()} if collapse else {})
+
+
+def _with_reports(reader: IndexReader, passages: list[Passage], clusters: dict[str, str]) -> list[Passage]:
+    """Each passage with the other members of its article's cluster as `also_reported_by`."""
+    members = reader.db.cluster_members(set(clusters.values())) if clusters else {}
+    out = []
+    for p in passages:
+        others = [
+            ReportedBy(source, aid, date, url)
+            for aid, source, date, url in members.get(clusters.get(p.article_id, ""), [])
+            if aid != p.article_id
+        ]
+        out.append(
+            replace(p, also_reported_by=tuple(others[:MAX_REPORTS]), copies=len(others)) if others else p
+        )
+    return out
 
 
 def _passages(

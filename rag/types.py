@@ -7,6 +7,26 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class ReportedBy:
+    """Another outlet's copy of the same story (a near-duplicate article, index/clusters.py) or of the
+    same sentence: shown as "also reported by"."""
+
+    outlet: str | None
+    article_id: str
+    date: str | None
+    url: str | None
+
+
+def also_reported(reports: tuple[ReportedBy, ...], copies: int) -> str:
+    """'also reported by: Outlet A, Outlet B (2)' — each outlet once, then how many copies in all — or
+    '' when no other outlet carries it."""
+    if not copies or not reports:
+        return ""
+    names = dict.fromkeys(r.outlet or r.article_id for r in reports)
+    return f"also reported by: {', '.join(names)} ({copies})"
+
+
+@dataclass(frozen=True)
 class Passage:
     """A retrieved chunk with its article's metadata and its scores (None where a ranker missed it)."""
 
@@ -25,6 +45,9 @@ class Passage:
     fused: float
     dense: float | None = None
     lexical: float | None = None
+    # the other articles of its near-duplicate cluster, collapsed into this result (canonical order)
+    also_reported_by: tuple[ReportedBy, ...] = ()
+    copies: int = 0  # how many there are (the list stops at rag.retrieval.MAX_REPORTS)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -44,6 +67,9 @@ class Citation:
     start: int
     end: int
     score: float
+    # the other outlets carrying it: copies of its article, and articles with the same sentence
+    also_reported_by: tuple[ReportedBy, ...] = ()
+    copies: int = 0  # how many there are (the list may stop earlier)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -67,6 +67,9 @@ def sse_events(body: str) -> list[tuple[str, Any]]:
     return events
 
 
+AS_OF = "2024-12-31"
+
+
 def make_settings(tmp_path: Path, built: bool = True) -> Settings:
     """Settings for an index in `tmp_path` (built from ARTICLES unless `built` is False)."""
     folder = tmp_path / "articles"
@@ -75,8 +78,11 @@ def make_settings(tmp_path: Path, built: bool = True) -> Settings:
     index_dir = tmp_path / "index"
     if built:
         build(index_dir, [folder], FakeEmbedder())
-    # the threshold is pinned: these tests are about the HTTP layer, not about calibrating abstention
-    return Settings(model="fake", index_dir=index_dir, articles_path=folder, abstain_threshold=0.35)
+    # the threshold is pinned: these tests are about the HTTP layer, not about calibrating abstention;
+    # the as-of date too (after every article), so that answers do not depend on the day the tests run
+    return Settings(
+        model="fake", index_dir=index_dir, articles_path=folder, abstain_threshold=0.35, as_of=AS_OF
+    )
 
 
 def served(settings: Settings, **kwargs: Any) -> Iterator[TestClient]:

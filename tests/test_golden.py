@@ -151,6 +151,7 @@ def test_cli_ask_matches_golden(
 ) -> None:
     settings = make_settings(tmp_path)
     env = {"RAG_MODEL": "fake", "RAG_ABSTAIN_THRESHOLD": "0.35", "RAG_INDEX_DIR": str(settings.index.dir)}
+    env["RAG_AS_OF"] = settings.answer.as_of
     flags = ["--json"] if as_json else []
     suffix = "json" if as_json else "txt"
     golden(f"cli-ask.{suffix}", _rag_ask(monkeypatch, env, *flags))

@@ -113,5 +113,6 @@ def test_several_expressions_make_one_window_spanning_them() -> None:
     window = infer_window(question, AS_OF)
     assert (window.since, window.until) == ("2018-09-28", "2018-10-07")
     assert window.expression == "on September 28, 2018; on October 7, 2018"
-    open_ended = infer_window("Between the report before 5 December 2018 and the one on 12 October 2018", AS_OF)
+    question = "Between the report before 5 December 2018 and the one on 12 October 2018"
+    open_ended = infer_window(question, AS_OF)
     assert (open_ended.since, open_ended.until) == (None, "2018-12-04")

@@ -177,6 +177,14 @@ function safeUrl(url) {
   }
 }
 
+/** "also reported by: A, B (2)" for a citation other outlets carry too (syndicated copies), else "". */
+function alsoReportedBy(citation) {
+  const reports = Array.isArray(citation.also_reported_by) ? citation.also_reported_by : [];
+  if (!citation.copies || reports.length === 0) return "";
+  const names = [...new Set(reports.map((r) => r.outlet || r.article_id))];
+  return `also reported by: ${names.join(", ")} (${citation.copies})`;
+}
+
 function citeLink(n, citation) {
   const a = el("a", "cite", `[${n}]`);
   a.href = "#";
@@ -397,6 +405,8 @@ class AssistantTurn {
         item.append(link);
         // Several quotes often come from one article: the quote's opening tells the entries apart.
         if (c.quote) item.append(el("span", "source-quote", `“${c.quote}”`));
+        const also = alsoReportedBy(c);
+        if (also) item.append(el("span", "source-also", also));
         return item;
       }),
     );

@@ -24,6 +24,7 @@ from rag.cli.app import (
 from rag.reply import Reply
 from rag.service import Assistant
 from rag.timeframe import BadAsOf, resolve_as_of
+from rag.types import also_reported
 
 Query = Annotated[str, typer.Argument(help="The question or query", show_default=False)]
 K = Annotated[int | None, typer.Option("--k", min=1, max=100, help="Passages to retrieve")]
@@ -84,6 +85,8 @@ def search_cmd(
             f"[bold]{p.rank}. {p.title}[/] — {p.source or '-'}, {p.date or 'no date'}  [dim]{scores}[/]"
         )
         out.print(f"   [dim]{p.article_id} #{p.ordinal} [{p.start}:{p.end}][/]")
+        if also := also_reported(p.also_reported_by, p.copies):
+            out.print(f"   [dim]{escape(also)}[/]", highlight=False)
         out.print("   " + p.text[:300].replace("\n", " ") + ("…" if len(p.text) > 300 else ""), markup=False)
     if not result.passages:
         out.print("no passages found")
@@ -115,6 +118,8 @@ def print_answer(reply: Reply) -> None:
             f"\n[bold][{c.n}][/] {c.title} — {c.source or '-'}, {c.date or 'no date'}, {c.url or 'no url'}"
         )
         out.print(f"    “{c.quote}”  [dim]({c.article_id} [{c.start}:{c.end}])[/]", highlight=False)
+        if also := also_reported(c.also_reported_by, c.copies):
+            out.print(f"    [dim]{escape(also)}[/]", highlight=False)
     by = "" if answer.generator == "extractive" else f" · {answer.generator}"
     window = answer.time_window or {}
     parts = [f"searched {window['expression']!r}: {_searched(window)}"] if window.get("expression") else []

@@ -272,7 +272,20 @@ def _assemble(
                 (s0.text, s0.start, s0.end, 0.0) if s0 else (p.text, p.start, p.end, 0.0)
             )
         citations.append(
-            Citation(c, p.article_id, p.title, p.source, p.date, p.url, quote, start, end, round(score, 4))
+            Citation(
+                c,
+                p.article_id,
+                p.title,
+                p.source,
+                p.date,
+                p.url,
+                quote,
+                start,
+                end,
+                round(score, 4),
+                also_reported_by=p.also_reported_by,
+                copies=p.copies,
+            )
         )
     return out.strip(), claims, citations
 
