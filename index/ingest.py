@@ -10,6 +10,7 @@ from typing import Any
 
 from index.annotate import Annotator
 from index.chunking import ChunkingParams
+from index.diskfull import reporting_disk_full
 from index.embedding import Embedder
 from index.errors import BadArticle, IndexNotFound
 from index.generations import current_name, current_path
@@ -98,13 +99,14 @@ def _write(
     annotator: Annotator | None = None,
 ) -> IngestReport:
     t0 = time.perf_counter()
-    writer = IndexWriter(index_dir, embedder, params, fresh=fresh, annotator=annotator)
-    try:
-        stats = writer.upsert(articles, progress)
-    except BaseException:
-        writer.abort()
-        raise
-    return _report(stats, writer, failed, t0)
+    with reporting_disk_full(index_dir):
+        writer = IndexWriter(index_dir, embedder, params, fresh=fresh, annotator=annotator)
+        try:
+            stats = writer.upsert(articles, progress)
+        except BaseException:
+            writer.abort()
+            raise
+        return _report(stats, writer, failed, t0)
 
 
 def build(
@@ -171,10 +173,11 @@ def remove(index_dir: Path, ids: Sequence[str], embedder: Embedder) -> IngestRep
     t0 = time.perf_counter()
     if current_name(index_dir) is None:
         raise IndexNotFound(f"no index in {index_dir}: nothing to remove")
-    writer = IndexWriter(index_dir, embedder, ChunkingParams(), fresh=False)
-    try:
-        stats = writer.remove(ids)
-    except BaseException:
-        writer.abort()
-        raise
-    return _report(stats, writer, [], t0)
+    with reporting_disk_full(index_dir):
+        writer = IndexWriter(index_dir, embedder, ChunkingParams(), fresh=False)
+        try:
+            stats = writer.remove(ids)
+        except BaseException:
+            writer.abort()
+            raise
+        return _report(stats, writer, [], t0)
