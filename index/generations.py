@@ -64,7 +64,9 @@ def older_generations(index_dir: Path, name: str) -> list[Path]:
     gen_root = index_dir / GENERATIONS
     number = generation_number(name)
     found = [p for p in gen_root.iterdir() if _GEN.match(p.name)] if gen_root.exists() else []
-    return sorted((p for p in found if generation_number(p.name) < number), key=lambda p: p.name, reverse=True)
+    return sorted(
+        (p for p in found if generation_number(p.name) < number), key=lambda p: p.name, reverse=True
+    )
 
 
 def next_name(index_dir: Path) -> str:

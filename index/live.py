@@ -95,7 +95,9 @@ class IndexReader:
     def probe(self) -> None:
         """IndexCorrupt unless the files are unchanged and the database answers a query."""
         if not self.intact():
-            raise IndexCorrupt(f"the files of generation {self.generation} changed on disk after it was opened")
+            raise IndexCorrupt(
+                f"the files of generation {self.generation} changed on disk after it was opened"
+            )
         try:
             self.db.conn.execute("SELECT count(*) FROM articles").fetchone()
         except sqlite3.DatabaseError as e:

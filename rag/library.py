@@ -144,7 +144,9 @@ class Library:
         articles = articles_from_records(records, origin)
         with self._write_lock:
             report = self._published(
-                ingest.add_articles(self.settings.index.dir, articles, self.embedder, chunking_of(self.settings))
+                ingest.add_articles(
+                    self.settings.index.dir, articles, self.embedder, chunking_of(self.settings)
+                )
             )
         return report, [a.id for a in articles]
 
