@@ -75,7 +75,7 @@ def test_a_write_is_seen_by_every_later_request_while_queries_run(
         for i in range(8):
             assistant.upsert([record(i)])
             seen: list[bool] = []  # another thread, as the next HTTP request would be
-            checker = threading.Thread(target=lambda i=i: seen.append(_holds(assistant, f"new{i}")))
+            checker = threading.Thread(target=_check, args=(assistant, f"new{i}", seen))
             checker.start()
             checker.join()
             stale += [i] if not seen[0] else []
@@ -86,9 +86,9 @@ def test_a_write_is_seen_by_every_later_request_while_queries_run(
     assert stale == [], f"writes {stale} were not visible to the next request"
 
 
-def _holds(assistant: Assistant, article_id: str) -> bool:
+def _check(assistant: Assistant, article_id: str, seen: list[bool]) -> None:
     with assistant.lease() as reader:
-        return reader.db.article(article_id) is not None
+        seen.append(reader.db.article(article_id) is not None)
 
 
 # -- retired generations are closed ------------------------------------------------------------------
