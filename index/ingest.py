@@ -14,6 +14,7 @@ from index.diskfull import reporting_disk_full
 from index.embedding import Embedder
 from index.errors import BadArticle, IndexNotFound
 from index.generations import current_name, current_path
+from index.limits import DEFAULT_LIMITS, ReadLimits
 from index.manifest import read_manifest
 from index.sources import ReadFailure, read_paths
 from index.types import Article
@@ -116,11 +117,12 @@ def build(
     params: ChunkingParams | None = None,
     progress: Progress | None = None,
     annotator: Annotator | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> IngestReport:
     """Full rebuild into a new generation, switched to only when complete. Bad files are reported.
 
     `annotator` finds the typed spans (default: spaCy, index/annotate.py)."""
-    result = read_paths(paths)
+    result = read_paths(paths, limits)
     if not result.articles:
         raise BadArticle(
             "no article could be read from "
@@ -147,9 +149,10 @@ def add(
     params: ChunkingParams | None = None,
     progress: Progress | None = None,
     annotator: Annotator | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> IngestReport:
     """Upsert the articles read from `paths` by id: unchanged ones cost nothing, changed ones are replaced."""
-    result = read_paths(paths)
+    result = read_paths(paths, limits)
     return add_articles(
         index_dir, result.articles, embedder, params, progress, failed=result.failures, annotator=annotator
     )

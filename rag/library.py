@@ -22,6 +22,7 @@ from index.embedding import Embedder, load_embedder
 from index.errors import ArticleNotFound, RagError
 from index.fallback import Fallback
 from index.ingest import IngestReport
+from index.limits import ReadLimits
 from index.live import IndexReader, LiveIndex
 from index.lock import WriterLock
 from index.manifest import Manifest
@@ -30,6 +31,12 @@ from index.types import Article, Chunk
 from index.writer import Progress
 from rag.jobs import Job, Jobs
 from rag.settings import Settings
+
+
+def limits_of(settings: Settings) -> ReadLimits:
+    """What one input file may cost (index/limits.py), from the index settings."""
+    i = settings.index
+    return ReadLimits(i.max_file_bytes, i.max_article_chars, i.max_records, i.max_failures_listed)
 
 
 def chunking_of(settings: Settings) -> ChunkingParams:
@@ -124,17 +131,17 @@ class Library:
     # -- writes --------------------------------------------------------------------------------------
     def build(self, paths: Sequence[str | Path], progress: Progress | None = None) -> IngestReport:
         """A full rebuild from `paths` into a new generation, switched to only when complete."""
-        report = ingest.build(
-            self.settings.index.dir, paths, self.embedder, chunking_of(self.settings), progress
-        )
+        s = self.settings
+        limits = limits_of(s)
+        report = ingest.build(s.index.dir, paths, self.embedder, chunking_of(s), progress, limits=limits)
         return self._published(report)
 
     def add(self, paths: Sequence[str | Path], progress: Progress | None = None) -> IngestReport:
         """Add or update the articles read from files and folders (by id; unchanged ones cost nothing)."""
         with self._write_lock:
-            report = ingest.add(
-                self.settings.index.dir, paths, self.embedder, chunking_of(self.settings), progress
-            )
+            s = self.settings
+            limits = limits_of(s)
+            report = ingest.add(s.index.dir, paths, self.embedder, chunking_of(s), progress, limits=limits)
             return self._published(report)
 
     def upsert(
