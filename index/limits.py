@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from index.errors import BadArticle
 
@@ -75,7 +75,6 @@ def read_bounded(path: Path, kind: str, limits: ReadLimits) -> bytes:
 def _gunzipped_size(path: Path, limit: int) -> int:
     """Bytes the gzip file unpacks to, counting stopped just past `limit`."""
     total = 0
-    f: IO[bytes]
     with gzip.open(path, "rb") as f:
         while total <= limit:
             block = f.read(MiB)

@@ -159,7 +159,8 @@ class _Batch:
 
     def read_file(self, path: Path, file_id: str) -> None:
         """Read one file's articles; they are kept only if the whole file is within the limits."""
-        file, articles, seen = str(path), [], {}  # seen: article id -> where, in this file
+        file, articles = str(path), []
+        seen: dict[str, str] = {}  # article id -> where, in this file
         try:
             for where, item in capped(iter(_items_of(path, file_id, self.limits)), self.limits):
                 article = self._article(file, where, item, seen)
