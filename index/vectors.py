@@ -102,7 +102,7 @@ class FaissStore:
         path = folder / name
         data = faiss.serialize_index(self._index)  # uint8 array, the bytes faiss.write_index writes
         with open(path, "wb") as f:
-            f.write(data.tobytes())
+            f.write(data.data)  # the array's own buffer: no copy
         return path
 
     @classmethod
