@@ -22,6 +22,7 @@ from index.errors import (
     ArticleNotFound,
     BadArticle,
     IndexCorrupt,
+    IndexDiskFull,
     IndexLocked,
     IndexNotFound,
     ModelMismatch,
@@ -40,6 +41,7 @@ RAG_STATUS: dict[type[RagError], int] = {
     BadArticle: 422,
     IndexNotFound: 503,
     IndexCorrupt: 503,
+    IndexDiskFull: 507,
     ModelMismatch: 503,
     GeneratorNotConfigured: 400,
 }
@@ -49,6 +51,7 @@ HINTS: dict[type[RagError], str] = {
     IndexCorrupt: "rebuild the index with `rag build PATH`",
     GeneratorNotConfigured: "set RAG_LLM_BASE_URL and RAG_LLM_MODEL, or ask the extractive generator",
     IndexLocked: "another writer holds the index; retry when it finishes",
+    IndexDiskFull: "free space on the index disk, then retry the write; reads keep working",
 }
 CODES = {
     400: "bad_request",
@@ -88,7 +91,7 @@ def rag_status(exc: RagError) -> int:
 async def _rag_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RagError)
     status = rag_status(exc)
-    if status >= 500 and status != 503:
+    if status >= 500 and status not in (503, 507):
         log.error("unmapped %s on %s %s: %s", exc.code, request.method, request.url.path, exc)
     extra = {"hint": hint} if (hint := _lookup(exc, HINTS)) else {}
     headers = {"Retry-After": "5"} if isinstance(exc, IndexLocked) else None

@@ -66,10 +66,18 @@ async def health() -> dict[str, str]:
 
 @router.get("/ready")
 def ready(assistant: AssistantDep) -> dict[str, Any]:
-    """200 when an index opens with the configured model, else 503 with a hint."""
-    reader = assistant.reader()
-    m = reader.manifest
-    return {"status": "ready", "generation": m.generation, "articles": m.articles, "chunks": m.chunks}
+    """200 when the index opens with the configured model and answers a query, else 503 with a hint.
+
+    `status` is "degraded", with a `warning`, while the current generation is damaged and the newest
+    good one before it is served (queries work, from older data)."""
+    with assistant.lease() as reader:
+        reader.probe()  # IndexCorrupt (503) if its files changed under it or SQLite cannot read them
+        m, fallback = reader.manifest, reader.fallback
+    out: dict[str, Any] = {"status": "degraded" if fallback else "ready", "generation": m.generation}
+    out.update(articles=m.articles, chunks=m.chunks)
+    if fallback is not None:
+        out["warning"] = fallback.warning()
+    return out
 
 
 @router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})

@@ -21,6 +21,12 @@ class IndexLocked(RagError):
     code = "index_locked"
 
 
+class IndexDiskFull(RagError):
+    """No space left on the index's disk during a write; the index was left as it was."""
+
+    code = "disk_full"
+
+
 class ModelMismatch(RagError):
     code = "model_mismatch"
 

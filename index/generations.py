@@ -59,6 +59,16 @@ def generation_number(name: str) -> int:
     return int(m.group(1)) if m else -1
 
 
+def older_generations(index_dir: Path, name: str) -> list[Path]:
+    """The published generations older than `name`, newest first (fallbacks when `name` is damaged)."""
+    gen_root = index_dir / GENERATIONS
+    number = generation_number(name)
+    found = [p for p in gen_root.iterdir() if _GEN.match(p.name)] if gen_root.exists() else []
+    return sorted(
+        (p for p in found if generation_number(p.name) < number), key=lambda p: p.name, reverse=True
+    )
+
+
 def next_name(index_dir: Path) -> str:
     gen_dir = index_dir / GENERATIONS
     numbers = [generation_number(p.name) for p in gen_dir.iterdir()] if gen_dir.exists() else []

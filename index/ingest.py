@@ -10,9 +10,11 @@ from typing import Any
 
 from index.annotate import Annotator
 from index.chunking import ChunkingParams
+from index.diskfull import reporting_disk_full
 from index.embedding import Embedder
 from index.errors import BadArticle, IndexNotFound
 from index.generations import current_name, current_path
+from index.limits import DEFAULT_LIMITS, ReadLimits
 from index.manifest import read_manifest
 from index.sources import ReadFailure, read_paths
 from index.types import Article
@@ -98,13 +100,14 @@ def _write(
     annotator: Annotator | None = None,
 ) -> IngestReport:
     t0 = time.perf_counter()
-    writer = IndexWriter(index_dir, embedder, params, fresh=fresh, annotator=annotator)
-    try:
-        stats = writer.upsert(articles, progress)
-    except BaseException:
-        writer.abort()
-        raise
-    return _report(stats, writer, failed, t0)
+    with reporting_disk_full(index_dir):
+        writer = IndexWriter(index_dir, embedder, params, fresh=fresh, annotator=annotator)
+        try:
+            stats = writer.upsert(articles, progress)
+        except BaseException:
+            writer.abort()
+            raise
+        return _report(stats, writer, failed, t0)
 
 
 def build(
@@ -114,11 +117,12 @@ def build(
     params: ChunkingParams | None = None,
     progress: Progress | None = None,
     annotator: Annotator | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> IngestReport:
     """Full rebuild into a new generation, switched to only when complete. Bad files are reported.
 
     `annotator` finds the typed spans (default: spaCy, index/annotate.py)."""
-    result = read_paths(paths)
+    result = read_paths(paths, limits)
     if not result.articles:
         raise BadArticle(
             "no article could be read from "
@@ -145,9 +149,10 @@ def add(
     params: ChunkingParams | None = None,
     progress: Progress | None = None,
     annotator: Annotator | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> IngestReport:
     """Upsert the articles read from `paths` by id: unchanged ones cost nothing, changed ones are replaced."""
-    result = read_paths(paths)
+    result = read_paths(paths, limits)
     return add_articles(
         index_dir, result.articles, embedder, params, progress, failed=result.failures, annotator=annotator
     )
@@ -171,10 +176,11 @@ def remove(index_dir: Path, ids: Sequence[str], embedder: Embedder) -> IngestRep
     t0 = time.perf_counter()
     if current_name(index_dir) is None:
         raise IndexNotFound(f"no index in {index_dir}: nothing to remove")
-    writer = IndexWriter(index_dir, embedder, ChunkingParams(), fresh=False)
-    try:
-        stats = writer.remove(ids)
-    except BaseException:
-        writer.abort()
-        raise
-    return _report(stats, writer, [], t0)
+    with reporting_disk_full(index_dir):
+        writer = IndexWriter(index_dir, embedder, ChunkingParams(), fresh=False)
+        try:
+            stats = writer.remove(ids)
+        except BaseException:
+            writer.abort()
+            raise
+        return _report(stats, writer, [], t0)

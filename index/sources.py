@@ -11,7 +11,6 @@ from `seeds/` -> `a/b`), or its stem when passed directly.
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 import os
@@ -24,6 +23,7 @@ from index.cleaning import clean_text
 from index.dates import normalise_date
 from index.errors import BadArticle
 from index.formats import feed_records, html_record, text_record
+from index.limits import DEFAULT_LIMITS, FailureBudget, ReadLimits, capped, check_text, read_bounded
 from index.types import Article
 
 logger = logging.getLogger(__name__)
@@ -58,15 +58,17 @@ class ReadResult:
     failures: list[ReadFailure]
 
 
-def read_paths(paths: Sequence[str | Path]) -> ReadResult:
+def read_paths(paths: Sequence[str | Path], limits: ReadLimits = DEFAULT_LIMITS) -> ReadResult:
     """Read every article under `paths` (folders recursively, sorted; hidden entries skipped).
 
     Never raises for bad input: an unreadable file or record becomes a `ReadFailure`, and a later
-    article whose id was already read becomes one too ("duplicate id X, first seen in P").
+    article whose id was already read becomes one too ("duplicate id X, first seen in P"). A file over
+    one of `limits` is refused whole (index/limits.py); a file's failures past
+    `limits.max_failures_listed` are summed up in one line.
     """
     if isinstance(paths, str | Path):
         paths = [paths]  # one path, not a sequence of characters
-    batch = _Batch()
+    batch = _Batch(limits=limits, budget=FailureBudget(limits.max_failures_listed))
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -145,44 +147,59 @@ class _Batch:
     failures: list[ReadFailure] = field(default_factory=list)
     first_seen: dict[str, str] = field(default_factory=dict)  # article id -> where it was read
 
-    def fail(self, where: str, error: str) -> None:
+    limits: ReadLimits = DEFAULT_LIMITS
+    budget: FailureBudget = field(default_factory=lambda: FailureBudget(DEFAULT_LIMITS.max_failures_listed))
+
+    def fail(self, where: str, error: str, file: str | None = None) -> None:
+        """Report a failure; one of a file's records (`file` given) only within the file's budget."""
+        if file is not None and not self.budget.admit(file, error):
+            return
         logger.warning("cannot read %s: %s", where, error)
         self.failures.append(ReadFailure(path=where, error=error))
 
     def read_file(self, path: Path, file_id: str) -> None:
+        """Read one file's articles; they are kept only if the whole file is within the limits."""
+        file, articles = str(path), []
+        seen: dict[str, str] = {}  # article id -> where, in this file
         try:
-            items = _items_of(path, file_id)
+            for where, item in capped(iter(_items_of(path, file_id, self.limits)), self.limits):
+                article = self._article(file, where, item, seen)
+                if article is not None:
+                    articles.append(article)
         except BadArticle as e:
-            self.fail(str(path), str(e))
+            self.fail(file, str(e))
+            self.budget.summary(file)  # the file is refused whole: its record failures do not matter
             return
-        for where, item in items:
-            if isinstance(item, BadArticle):
-                self.fail(where, str(item))
-                continue
-            try:
-                article = article_from_record(item)
-            except BadArticle as e:
-                self.fail(where, str(e))
-                continue
-            if article.id in self.first_seen:
-                self.fail(where, f"duplicate id {article.id}, first seen in {self.first_seen[article.id]}")
-            else:
-                self.first_seen[article.id] = where
-                self.articles.append(article)
+        self.first_seen.update(seen)
+        self.articles += articles
+        if (summary := self.budget.summary(file)) is not None:
+            self.failures.append(ReadFailure(path=file, error=summary))
 
-
-def _items_of(path: Path, file_id: str) -> list[_Item]:
-    """The records of one file, each with where it came from; BadArticle if the whole file is bad."""
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise BadArticle(f"cannot read file: {e.strerror or e}") from e
-    kind = _format_of(path)
-    if kind == "jsonl.gz":
+    def _article(self, file: str, where: str, item: object, seen: dict[str, str]) -> Article | None:
+        if isinstance(item, BadArticle):
+            self.fail(where, str(item), file)
+            return None
+        raw_id = item.get("id") if isinstance(item, Mapping) else None
+        if isinstance(raw_id, str) and (first := self.first_seen.get(raw_id) or seen.get(raw_id)):
+            self.fail(where, f"duplicate id {raw_id}, first seen in {first}", file)  # before any cleaning
+            return None
         try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as e:
-            raise BadArticle(f"not a valid gzip file: {e}") from e
+            check_text(item, self.limits)
+            article = article_from_record(item)
+        except BadArticle as e:
+            self.fail(where, str(e), file)
+            return None
+        if first := self.first_seen.get(article.id) or seen.get(article.id):
+            self.fail(where, f"duplicate id {article.id}, first seen in {first}", file)
+            return None
+        seen[article.id] = where
+        return article
+
+
+def _items_of(path: Path, file_id: str, limits: ReadLimits = DEFAULT_LIMITS) -> Iterable[_Item]:
+    """The records of one file, each with where it came from; BadArticle if the whole file is bad."""
+    kind = _format_of(path) or "text"
+    data = read_bounded(path, kind, limits)
     if not data.strip():
         raise BadArticle("empty file")
     if b"\x00" in data:
@@ -196,7 +213,7 @@ def _items_of(path: Path, file_id: str) -> list[_Item]:
         return [(f"{where}[{index}]", record) for index, record in enumerate(feed_records(data))]
     if kind == "json":
         return _json_items(_decode(data), where)
-    return list(_jsonl_items(_decode(data), where))
+    return _jsonl_items(_decode(data), where)
 
 
 def _json_items(content: str, where: str) -> list[_Item]:

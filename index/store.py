@@ -141,6 +141,13 @@ class Database:
     def close(self) -> None:
         self.conn.close()
 
+    def __del__(self) -> None:
+        # CPython's sqlite3.Connection sits in a reference cycle (its statement cache), so without an
+        # explicit close its file stays open until the cyclic GC happens to run
+        conn = getattr(self, "conn", None)
+        if conn is not None:
+            conn.close()
+
     # -- writes (staging generation only) --------------------------------------------------------
     def begin(self) -> None:
         self.conn.execute("BEGIN")

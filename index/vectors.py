@@ -47,6 +47,10 @@ class FaissStore:
     def __len__(self) -> int:
         return int(self._index.ntotal)
 
+    def release(self) -> None:
+        """Free the vectors (a retired generation's reader): the store is empty afterwards."""
+        self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
+
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if len(ids) == 0:
             return
@@ -93,8 +97,12 @@ class FaissStore:
         return np.asarray(out, dtype=np.float32).reshape(len(ids), self.dim)
 
     def save(self, folder: Path, name: str = VECTORS) -> Path:
+        """Write the index in faiss' own format, through Python's file API so that a full disk is an
+        OSError(ENOSPC) like any other write, not a RuntimeError from inside faiss."""
         path = folder / name
-        faiss.write_index(self._index, str(path))
+        data = faiss.serialize_index(self._index)  # uint8 array, the bytes faiss.write_index writes
+        with open(path, "wb") as f:
+            f.write(data.data)  # the array's own buffer: no copy
         return path
 
     @classmethod

@@ -16,6 +16,7 @@ from index.chunking import Chunker, ChunkingParams
 from index.clusters import DuplicateClusters
 from index.embedding import TITLE_BUDGET, Embedder, document_text
 from index.errors import IndexCorrupt
+from index.fallback import newest_good
 from index.lock import WriterLock
 from index.manifest import Manifest, ModelInfo, check_model, read_manifest, sha256_file, write_manifest
 from index.near_duplicates import NearDuplicateParams
@@ -74,11 +75,13 @@ class IndexWriter:
         duplicates = NearDuplicateParams()
         self._lock = WriterLock(index_dir)
         self._lock.acquire()
+        staging: Path | None = None
         try:
             gens.collect_garbage(index_dir)
             current = gens.current_path(index_dir)
             if not fresh and current is not None:
-                manifest = read_manifest(current)
+                # a damaged current generation: build on the newest good one (index/fallback.py)
+                current, manifest, _ = newest_good(index_dir)
                 check_model(manifest, embedder.name, embedder.dim, self.fingerprint)
                 params = ChunkingParams(**manifest.chunking)  # an index keeps the chunking it was built with
                 duplicates = NearDuplicateParams.from_dict(manifest.near_duplicates)  # and its copy test
@@ -86,7 +89,7 @@ class IndexWriter:
                     self.annotator_name = manifest.annotator
             self.params = params
             self.name = gens.next_name(index_dir)
-            self.staging = gens.staging_dir(index_dir, self.name)
+            self.staging = staging = gens.staging_dir(index_dir, self.name)
             if not fresh and current is not None:
                 shutil.copyfile(current / DATABASE, self.staging / DATABASE)
                 self.vectors = FaissStore.load(current)
@@ -97,6 +100,8 @@ class IndexWriter:
             self.db = Database(self.staging / DATABASE, readonly=False)
             self.duplicates = DuplicateClusters(self.db.conn, duplicates)
         except BaseException:
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
             self._lock.release()
             raise
         max_tokens = min(params.max_tokens, embedder.max_tokens - TITLE_BUDGET - 1)
@@ -202,48 +207,68 @@ class IndexWriter:
 
     # -- publish ---------------------------------------------------------------------------------------
     def commit(self) -> Manifest:
-        """Verify the staging generation, write its manifest, fsync, and switch CURRENT to it."""
+        """Verify the staging generation, write its manifest, fsync, and switch CURRENT to it.
+
+        On any failure before the switch (a full disk, say) nothing of the attempt stays on disk."""
         try:
-            self.vectors.remove(self._stale)
-            self.sentence_vectors.remove(self._stale_sentences)
-            self.db.set_next_id("chunks", self._next_id)
-            self.db.set_next_id("sentences", self._next_sentence_id)
-            self.db.commit()
-            articles, chunks = self.db.counts()
-            sentences = self.db.sentence_count()
-            if chunks != len(self.vectors):
-                raise IndexCorrupt(f"staging generation has {chunks} chunks but {len(self.vectors)} vectors")
-            if sentences != len(self.sentence_vectors):
-                raise IndexCorrupt(
-                    f"staging generation has {sentences} sentences but {len(self.sentence_vectors)} vectors"
-                )
-            self.db.close()
-            self.vectors.save(self.staging)
-            self.sentence_vectors.save(self.staging, SENTENCE_VECTORS)
-            checksums = {}
-            for name in (DATABASE, VECTORS, SENTENCE_VECTORS):
-                gens.fsync_file(self.staging / name)
-                checksums[name] = sha256_file(self.staging / name)
-            manifest = Manifest(
-                generation=self.name,
-                model=ModelInfo(self.embedder.name, self.embedder.dim, self.fingerprint),
-                chunking=self.params.as_dict(),
-                articles=articles,
-                chunks=chunks,
-                checksums=checksums,
-                sentences=sentences,
-                annotator=self.annotator_name,
-                near_duplicates=self.duplicates.params.as_dict(),
-            )
-            write_manifest(self.staging, manifest)
-            gens.fsync_dir(self.staging)
-            read_manifest(self.staging)  # verify what was written before anyone can see it
+            manifest = self._seal()
             gens.crashpoint("before-publish")
             gens.publish(self.index_dir, self.staging, self.name)
             gens.collect_garbage(self.index_dir)
             return manifest
+        except BaseException:
+            self._discard()
+            raise
         finally:
             self._lock.release()
+
+    def _seal(self) -> Manifest:
+        """Finish the staging generation: vectors removed, database committed, files written and
+        fsynced, the manifest written and read back."""
+        self.vectors.remove(self._stale)
+        self.sentence_vectors.remove(self._stale_sentences)
+        self.db.set_next_id("chunks", self._next_id)
+        self.db.set_next_id("sentences", self._next_sentence_id)
+        self.db.commit()
+        articles, chunks = self.db.counts()
+        sentences = self.db.sentence_count()
+        if chunks != len(self.vectors):
+            raise IndexCorrupt(f"staging generation has {chunks} chunks but {len(self.vectors)} vectors")
+        if sentences != len(self.sentence_vectors):
+            raise IndexCorrupt(
+                f"staging generation has {sentences} sentences but {len(self.sentence_vectors)} vectors"
+            )
+        self.db.close()
+        self.vectors.save(self.staging)
+        self.sentence_vectors.save(self.staging, SENTENCE_VECTORS)
+        checksums = {}
+        for name in (DATABASE, VECTORS, SENTENCE_VECTORS):
+            gens.fsync_file(self.staging / name)
+            checksums[name] = sha256_file(self.staging / name)
+        manifest = Manifest(
+            generation=self.name,
+            model=ModelInfo(self.embedder.name, self.embedder.dim, self.fingerprint),
+            chunking=self.params.as_dict(),
+            articles=articles,
+            chunks=chunks,
+            checksums=checksums,
+            sentences=sentences,
+            annotator=self.annotator_name,
+            near_duplicates=self.duplicates.params.as_dict(),
+        )
+        write_manifest(self.staging, manifest)
+        gens.fsync_dir(self.staging)
+        read_manifest(self.staging)  # verify what was written before anyone can see it
+        return manifest
+
+    def _discard(self) -> None:
+        """Remove what a failed commit left: the staging folder, or the generation it was renamed to
+        and the pointer's temporary file when CURRENT was not switched to it."""
+        self.db.close()
+        shutil.rmtree(self.staging, ignore_errors=True)
+        if gens.current_name(self.index_dir) != self.name:
+            shutil.rmtree(self.index_dir / gens.GENERATIONS / self.name, ignore_errors=True)
+            (self.index_dir / f".{gens.POINTER}.tmp").unlink(missing_ok=True)
 
     @property
     def changed(self) -> bool:

@@ -9,7 +9,8 @@ another process holds the index's file lock and makes a write here fail with Ind
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -19,7 +20,9 @@ from index import ingest
 from index.chunking import ChunkingParams
 from index.embedding import Embedder, load_embedder
 from index.errors import ArticleNotFound, RagError
+from index.fallback import Fallback
 from index.ingest import IngestReport
+from index.limits import ReadLimits
 from index.live import IndexReader, LiveIndex
 from index.lock import WriterLock
 from index.manifest import Manifest
@@ -28,6 +31,12 @@ from index.types import Article, Chunk
 from index.writer import Progress
 from rag.jobs import Job, Jobs
 from rag.settings import Settings
+
+
+def limits_of(settings: Settings) -> ReadLimits:
+    """What one input file may cost (index/limits.py), from the index settings."""
+    i = settings.index
+    return ReadLimits(i.max_file_bytes, i.max_article_chars, i.max_records, i.max_failures_listed)
 
 
 def chunking_of(settings: Settings) -> ChunkingParams:
@@ -71,40 +80,69 @@ class Library:
         return LiveIndex(self.settings.index.dir, self.embedder)
 
     def reader(self) -> IndexReader:
-        """The served generation (checked against the embedder; opened once, followed as it changes)."""
+        """The served generation (checked against the embedder; opened once, followed as it changes).
+
+        Without a lease: another thread's switch may close it. Threads use `lease()`."""
         return self.index.get()
 
-    def _snapshot(self) -> IndexReader:
-        # a one-shot command (rag info / show) reads without loading a model; a server reuses its reader
+    @contextmanager
+    def lease(self) -> Iterator[IndexReader]:
+        """The served generation, kept open for the block (one request's consistent view)."""
+        with self.index.lease() as reader:
+            yield reader
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[IndexReader]:
+        # a one-shot command (rag info / show) reads without loading a model; a server leases its reader
         if "embedder" in self.__dict__:
-            return self.reader()
-        return IndexReader.open(self.settings.index.dir)
+            with self.lease() as reader:
+                yield reader
+            return
+        reader = IndexReader.open(self.settings.index.dir)
+        try:
+            yield reader
+        finally:
+            reader.close()
+
+    def _published(self, report: IngestReport) -> IngestReport:
+        """Read-your-writes: a write returns only once this process serves what it published."""
+        if "index" in self.__dict__ and report.generation is not None:
+            self.index.refresh()
+        return report
 
     # -- reads of the index itself ---------------------------------------------------------------------
     def manifest(self) -> Manifest:
-        return self._snapshot().manifest
+        with self._snapshot() as reader:
+            return reader.manifest
+
+    def status(self) -> tuple[Manifest, Fallback | None]:
+        """The served generation's manifest, and why an older one is served when the current is damaged."""
+        with self._snapshot() as reader:
+            return reader.manifest, reader.fallback
 
     def article(self, article_id: str) -> ArticleView:
         """The article with its chunks; ArticleNotFound when the index does not hold it."""
-        reader = self._snapshot()
-        article = reader.db.article(article_id)
-        if article is None:
-            raise ArticleNotFound(f"no article with id {article_id!r} in {self.settings.index.dir}")
-        return ArticleView(article, reader.db.chunks_of(article_id), reader.generation)
+        with self._snapshot() as reader:
+            article = reader.db.article(article_id)
+            if article is None:
+                raise ArticleNotFound(f"no article with id {article_id!r} in {self.settings.index.dir}")
+            return ArticleView(article, reader.db.chunks_of(article_id), reader.generation)
 
     # -- writes --------------------------------------------------------------------------------------
     def build(self, paths: Sequence[str | Path], progress: Progress | None = None) -> IngestReport:
         """A full rebuild from `paths` into a new generation, switched to only when complete."""
-        return ingest.build(
-            self.settings.index.dir, paths, self.embedder, chunking_of(self.settings), progress
-        )
+        s = self.settings
+        limits = limits_of(s)
+        report = ingest.build(s.index.dir, paths, self.embedder, chunking_of(s), progress, limits=limits)
+        return self._published(report)
 
     def add(self, paths: Sequence[str | Path], progress: Progress | None = None) -> IngestReport:
         """Add or update the articles read from files and folders (by id; unchanged ones cost nothing)."""
         with self._write_lock:
-            return ingest.add(
-                self.settings.index.dir, paths, self.embedder, chunking_of(self.settings), progress
-            )
+            s = self.settings
+            limits = limits_of(s)
+            report = ingest.add(s.index.dir, paths, self.embedder, chunking_of(s), progress, limits=limits)
+            return self._published(report)
 
     def upsert(
         self, records: Sequence[Mapping[str, Any]], origin: str = "body"
@@ -112,15 +150,17 @@ class Library:
         """Add or replace articles given as records (id, title, text, …); the report and their ids."""
         articles = articles_from_records(records, origin)
         with self._write_lock:
-            report = ingest.add_articles(
-                self.settings.index.dir, articles, self.embedder, chunking_of(self.settings)
+            report = self._published(
+                ingest.add_articles(
+                    self.settings.index.dir, articles, self.embedder, chunking_of(self.settings)
+                )
             )
         return report, [a.id for a in articles]
 
     def remove(self, ids: Sequence[str]) -> IngestReport:
         """Remove articles with their chunks and vectors; unknown ids are reported as missing."""
         with self._write_lock:
-            return ingest.remove(self.settings.index.dir, ids, self.embedder)
+            return self._published(ingest.remove(self.settings.index.dir, ids, self.embedder))
 
     def start_rebuild(self) -> Job:
         """Rebuild from `settings.index.articles_path` in a background job (see `jobs.snapshot()`).

@@ -102,7 +102,8 @@ class Assistant(Library):
         before any front end has started a stream.
         """
         chosen = self.generator(generator)
-        evidence = chat(self.reader(), self.embedder, messages, options or self.options(), chosen.condense)
+        with self.lease() as reader:
+            evidence = chat(reader, self.embedder, messages, options or self.options(), chosen.condense)
         return Reply(evidence, chosen.respond(evidence.query, evidence))
 
     def chat(
@@ -127,14 +128,15 @@ class Assistant(Library):
         per_article: int | None = None,
     ) -> SearchResult:
         o = self.options(k=k, mode=mode, per_article=per_article, filters=filters)
-        return search(
-            self.reader(),
-            self.embedder,
-            query,
-            k=o.k,
-            mode=o.mode,
-            filters=o.filters,
-            per_article=o.per_article,
-            rrf_k=o.rrf_k,
-            for_answer=False,
-        )
+        with self.lease() as reader:
+            return search(
+                reader,
+                self.embedder,
+                query,
+                k=o.k,
+                mode=o.mode,
+                filters=o.filters,
+                per_article=o.per_article,
+                rrf_k=o.rrf_k,
+                for_answer=False,
+            )

@@ -36,6 +36,11 @@ class IndexSettings(_Section):
     # chunking of new indexes (an existing index keeps its own)
     chunk_tokens: int = Field(200, ge=32, le=1000)
     chunk_overlap: int = Field(1, ge=0, le=5)
+    # what one input file may cost (index/limits.py): over a limit, the file is refused whole
+    max_file_bytes: int = Field(256 << 20, ge=1024)  # after decompression
+    max_article_chars: int = Field(1_000_000, ge=1000)
+    max_records: int = Field(200_000, ge=1)  # per file
+    max_failures_listed: int = Field(20, ge=1)  # per file; the rest are summed up in one line
 
 
 class RetrievalSettings(_Section):
@@ -98,6 +103,8 @@ FLAT: dict[str, tuple[str, str]] = {
     "model": ("index", "model"),
     "chunk_tokens": ("index", "chunk_tokens"),
     "chunk_overlap": ("index", "chunk_overlap"),
+    **{name: ("index", name) for name in ("max_file_bytes", "max_article_chars", "max_records")},
+    "max_failures_listed": ("index", "max_failures_listed"),
     **{name: ("retrieval", name) for name in RetrievalSettings.model_fields},
     "max_sentences": ("answer", "max_sentences"),
     "abstain_threshold": ("answer", "abstain_threshold"),

@@ -94,7 +94,9 @@ def test_rebuild_runs_in_the_background_and_switches_generation(client: TestClie
 def test_a_second_rebuild_while_one_runs_is_409(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     started, release = threading.Event(), threading.Event()
 
-    def slow_build(index_dir: Path, paths: Any, embedder: Any, params: Any, progress: Any) -> IngestReport:
+    def slow_build(
+        index_dir: Path, paths: Any, embedder: Any, params: Any, progress: Any, **options: Any
+    ) -> IngestReport:
         progress(1, 10)
         started.set()
         release.wait(10)

@@ -79,7 +79,7 @@ def remove(
 def info(index_dir: IndexDir = None, as_json: JsonOut = False) -> None:
     """Show what the current index holds and how it was built."""
     s = settings_with(index_dir)
-    m = Library(s).manifest()  # no model loaded
+    m, fallback = Library(s).status()  # no model loaded
     data = {
         "index_dir": str(s.index.dir),
         "generation": m.generation,
@@ -91,7 +91,11 @@ def info(index_dir: IndexDir = None, as_json: JsonOut = False) -> None:
         "fingerprint": m.model.fingerprint,
         "chunking": m.chunking,
         "format_version": m.format_version,
+        # set when the current generation is damaged and this older one is what queries use
+        "fallback": vars(fallback) if fallback else None,
     }
+    if fallback is not None:
+        err.print(f"[yellow]warning:[/] {fallback.warning()}", highlight=False)
     if as_json:
         print_json(data)
         return

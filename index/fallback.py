@@ -1,0 +1,60 @@
+"""Which generation to serve: the current one, or — when it is damaged — the newest good one before it.
+
+A generation is published only after it was verified, so damage comes later: a disk error, a truncated
+or overwritten file, an operator's mistake. Readers and writers then fall back to the newest older
+generation that still verifies (its manifest and checksums), log a warning, and say so in `rag info`
+and `GET /ready`; the next successful write publishes a new, good current generation.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from index import generations as gens
+from index.errors import IndexCorrupt, IndexNotFound
+from index.manifest import Manifest, read_manifest
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """The current generation would not open; an older one is served instead."""
+
+    damaged: str  # the current generation's name
+    error: str  # why it would not open
+    serving: str  # the generation served instead
+
+    def warning(self) -> str:
+        return (
+            f"current generation {self.damaged} is damaged ({self.error}); serving the previous good "
+            f"generation {self.serving}. Rebuild (`rag build`) or write again to publish a good one."
+        )
+
+
+def newest_good(index_dir: Path, verify: bool = True) -> tuple[Path, Manifest, Fallback | None]:
+    """(folder, verified manifest, None) of the current generation; when its manifest or checksums fail,
+    the newest older generation that verifies, with a Fallback saying why.
+
+    Raises IndexNotFound without a CURRENT pointer, and the current generation's IndexCorrupt when no
+    generation verifies.
+    """
+    name = gens.current_name(index_dir)
+    if name is None:
+        raise IndexNotFound(f"no index in {index_dir}: run `rag build PATH…` first")
+    folder = index_dir / gens.GENERATIONS / name
+    try:
+        return folder, read_manifest(folder, verify=verify), None
+    except IndexCorrupt as damage:
+        for older in gens.older_generations(index_dir, name):
+            try:
+                manifest = read_manifest(older, verify=verify)
+            except IndexCorrupt as e:
+                log.warning("generation %s is damaged too: %s", older.name, e)
+                continue
+            fallback = Fallback(damaged=name, error=str(damage), serving=older.name)
+            log.warning("%s", fallback.warning())
+            return older, manifest, fallback
+        raise
