@@ -13,7 +13,8 @@ from typing import Any
 from index.errors import IndexCorrupt, ModelMismatch
 
 FORMAT = "newsrag-index"
-FORMAT_VERSION = 2  # 2: every sentence embedded (sentences.faiss) and typed spans stored
+FORMAT_VERSION = 3  # 2: every sentence embedded (sentences.faiss) and typed spans stored;
+# 3: sentences split in every script (ICU), FTS5 holds the search form (index/scripts.py)
 MANIFEST = "manifest.json"
 
 

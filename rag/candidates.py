@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.live import IndexReader
+from index.scripts import word_count
 from index.types import SentenceRow, SpanRow
 from rag.answer_types import LABELS, TYPED, AnswerType, has_reason_cue, label_rank
 from rag.text import content_terms, words
@@ -246,7 +247,7 @@ def features(candidates: list[Candidate], q: Question) -> None:
             "neighbour_lex": max((coverage(q.weights, n.text) for n in neighbours if n), default=0.0),
             "title_cov": coverage(q.weights, c.passage.title),
             "echo": sum(1 for t in own if t in asked) / len(own) if own else 1.0,
-            "log_words": math.log1p(len(c.text.split())),
+            "log_words": math.log1p(word_count(c.text)),  # Han characters count as words
             "reason": float(q.wanted is AnswerType.REASON and has_reason_cue(c.text)),
             "passage_uncovered": sum(w for t, w in q.weights.items() if t not in have) / total,
             "uncovered_max": max((w for t, w in q.weights.items() if t not in have), default=0.0)
