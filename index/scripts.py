@@ -82,7 +82,11 @@ def matching_form(text: str) -> str:
     """`text` in NFKC without format characters (category Cf): what is compared, never stored."""
     if text.isascii():
         return text
-    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if not _is_format(ch))
+    return unicodedata.normalize("NFKC", _without_format(text))
+
+
+def _without_format(text: str) -> str:
+    return "".join(ch for ch in text if not _is_format(ch))
 
 
 def _spaced(run: str) -> str:
@@ -94,11 +98,14 @@ def _spaced(run: str) -> str:
 
 def search_form(text: str) -> str:
     """The matching form with its words separated by spaces in every script (see the module doc):
-    what the FTS5 index holds and what a query is tokenized from."""
-    norm = matching_form(text)
-    if norm.isascii():
-        return norm
-    return _NO_SPACE_RUN.sub(lambda m: _spaced(m.group()), norm)
+    what the FTS5 index holds and what a query is tokenized from. Words are cut before NFKC, which
+    decomposes Thai and Lao vowels (SARA AM) that ICU's dictionary knows only composed."""
+    if text.isascii():
+        return text
+    spaced = _NO_SPACE_RUN.sub(
+        lambda m: _spaced(m.group()), unicodedata.normalize("NFC", _without_format(text))
+    )
+    return unicodedata.normalize("NFKC", spaced)
 
 
 def unspaced_words(token: str) -> int:
@@ -106,7 +113,7 @@ def unspaced_words(token: str) -> int:
     characters and ICU words of Thai-like scripts counted one by one otherwise."""
     if token.isascii() or not _NO_SPACE_RUN.search(token):
         return 1
-    return max(1, len(search_form(token).split()))
+    return max(1, sum(1 for w in search_form(token).split() if any(ch.isalnum() for ch in w)))
 
 
 def word_count(text: str) -> int:
