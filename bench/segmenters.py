@@ -144,7 +144,7 @@ def speed(seg: Segmenter, texts: list[str]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--speed-articles", type=int, default=200)
+    parser.add_argument("--speed-articles", type=int, default=300)
     args = parser.parse_args()
     segmenters: dict[str, Segmenter | None] = {
         "newsrag": newsrag,
@@ -154,7 +154,7 @@ def main() -> None:
         "sentencex": sentencex_segmenter(),
     }
     items = sample()
-    corpus = SHARED / "corpus" / "wikinews-migration.jsonl"
+    corpus = SHARED / "corpus" / "wikinews-2019-2020.jsonl"
     texts = []
     if corpus.exists():
         with corpus.open(encoding="utf-8") as f:

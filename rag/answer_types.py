@@ -96,7 +96,9 @@ _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple(
     )
 )  # fmt: skip
 # Chinese and Japanese question words (no spaces, no \b), most specific first. 多长 asks a length and
-# 多长时间/多久 a span of time, as "how tall" and "how long" differ in English.
+# 多长时间/多久 a span of time, as "how tall" and "how long" differ in English. Only types whose spans
+# the index finds in those languages (index/cjk_numbers.py): "who" (谁) and "where" (哪里) are left
+# untyped, since the English NER finds no Chinese names and a typed question would always be refused.
 _CJK_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple(
     (t, re.compile(p))
     for t, p in (
@@ -109,8 +111,6 @@ _CJK_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple(
         (AnswerType.NUMBER, r"多少|几[个個名位座家]|幾[个個名位座家]|いくつ|何人|何個|何件|何台"),
         (AnswerType.DATE, r"什么时候|什麼時候|何时|何時|哪一?年|哪一?天|几月|幾月|几号|幾號"
             r"|いつ|何年|何月|何日"),
-        (AnswerType.PERSON, r"谁|誰|だれ|どなた"),
-        (AnswerType.PLACE, r"哪里|哪裡|哪儿|哪兒|在哪|どこ"),
         (AnswerType.REASON, r"为什么|為什麼|为何|為何|なぜ|どうして"),
     )
 )  # fmt: skip

@@ -120,11 +120,11 @@ def test_a_span_of_time_is_told_from_a_point_in_time() -> None:
         ("居民要绕行多少公里？", AnswerType.NUMBER),
         ("门票多少钱？", AnswerType.MONEY),
         ("新桥什么时候开通？", AnswerType.DATE),
-        ("谁是镇长？", AnswerType.PERSON),
-        ("新桥在哪里？", AnswerType.PLACE),
+        ("谁是镇长？", AnswerType.ANY),  # no Chinese names in the index: untyped, not refused
+        ("新桥在哪里？", AnswerType.ANY),
         ("为什么要建新桥？", AnswerType.REASON),
         ("駅はいつ開業しましたか？", AnswerType.DATE),
-        ("駅はどこにありますか？", AnswerType.PLACE),
+        ("駅はどこにありますか？", AnswerType.ANY),
         ("How long is the bridge?", AnswerType.DURATION),  # English unchanged
     ],
 )
