@@ -108,6 +108,12 @@ def search_form(text: str) -> str:
     return unicodedata.normalize("NFKC", spaced)
 
 
+def tokens(text: str) -> list[str]:
+    """The whitespace tokens of `text`'s search form: `text.split()` for ASCII text, and a token per
+    Han/Kana character or Thai-like ICU word where words have no spaces (punctuation stays attached)."""
+    return text.split() if text.isascii() else search_form(text).split()
+
+
 def unspaced_words(token: str) -> int:
     """How many words a whitespace-free `token` holds: 1 for a token of spaced scripts; its CJK
     characters and ICU words of Thai-like scripts counted one by one otherwise."""

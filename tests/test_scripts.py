@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from index.cjk_numbers import cjk_number_spans, is_span_of_time
-from index.scripts import matching_form, search_form, sentence_boundaries, word_count
+from index.scripts import matching_form, search_form, sentence_boundaries, tokens, word_count
 from rag.answer_types import AnswerType, answer_type
 from rag.evaluation.metrics import exact_match, normalize_answer
 from rag.retrieval import fts_query, query_words
@@ -135,3 +135,17 @@ def test_chinese_and_japanese_question_words_give_the_answer_type(question: str,
 def test_chinese_answers_are_scored_by_character() -> None:
     assert exact_match("三百米", ["三百米"]) == 1.0
     assert normalize_answer("三百米") == "三 百 米"
+
+
+def test_tokens_are_whitespace_tokens_or_single_han_characters() -> None:
+    assert tokens("The bridge, three hundred metres.") == ["The", "bridge,", "three", "hundred", "metres."]
+    assert tokens("这座桥长三百米，") == [
+        "这",
+        "座",
+        "桥",
+        "长",
+        "三",
+        "百",
+        "米",
+        ",",
+    ]  # NFKC: full-width comma
