@@ -7,9 +7,10 @@ Stored text and its offsets are never changed here. What changes is only the for
   a BOM inside text, bidi marks), so that they neither split nor hide a word.
 - `search_form`: the matching form with a space between the characters of Han, Hiragana and Katakana
   (scripts written without spaces between words: each character becomes a token, as in unigram CJK
-  indexing), and Thai, Lao, Khmer and Myanmar cut into words by ICU's dictionary-based word break
-  iterator. FTS5's unicode61 tokenizer, which splits at spaces and punctuation, then finds a Chinese
-  word inside a sentence as a phrase of its characters.
+  indexing) and between Hangul syllables (Korean attaches particles to words), and Thai, Lao, Khmer
+  and Myanmar cut into words by ICU's dictionary-based word break iterator. FTS5's unicode61
+  tokenizer, which splits at spaces and punctuation, then finds a Chinese word inside a sentence as
+  a phrase of its characters.
 
 ICU (International Components for Unicode, via PyICU) implements UAX #29 text segmentation with
 the Unicode Character Database's sentence-terminal and word-break properties for every script.
@@ -31,8 +32,13 @@ _CJK = (
     "\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
 )
 _SOUTHEAST_ASIAN = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u19e0-\u19ff"
+# Korean puts spaces between words, but particles and endings attach to them ("서울에서", in Seoul):
+# for search, its syllables are tokens too, so that "서울" is found inside "서울에서" as a phrase.
+_HANGUL = "\uac00-\ud7a3"
 CJK_CHAR = re.compile(f"[{_CJK}]")
-_NO_SPACE_RUN = re.compile(f"[{_CJK}]+|[{_SOUTHEAST_ASIAN}]+")
+SPACED_CHAR = re.compile(f"[{_CJK}{_HANGUL}]")  # a token of its own in the search form
+_NO_SPACE_RUN = re.compile(f"[{_CJK}]+|[{_SOUTHEAST_ASIAN}]+")  # words without spaces (word_count)
+_SPACED_RUN = re.compile(f"[{_CJK}{_HANGUL}]+|[{_SOUTHEAST_ASIAN}]+")
 
 _local = threading.local()  # ICU break iterators are not thread-safe: one of each kind per thread
 
@@ -90,7 +96,7 @@ def _without_format(text: str) -> str:
 
 
 def _spaced(run: str) -> str:
-    if CJK_CHAR.match(run):
+    if SPACED_CHAR.match(run):
         return " " + " ".join(run) + " "
     cuts = _boundaries("word", run)
     return " " + " ".join(run[a:b] for a, b in zip([0, *cuts], cuts, strict=False)) + " "
@@ -102,7 +108,7 @@ def search_form(text: str) -> str:
     decomposes Thai and Lao vowels (SARA AM) that ICU's dictionary knows only composed."""
     if text.isascii():
         return text
-    spaced = _NO_SPACE_RUN.sub(
+    spaced = _SPACED_RUN.sub(
         lambda m: _spaced(m.group()), unicodedata.normalize("NFC", _without_format(text))
     )
     return unicodedata.normalize("NFKC", spaced)

@@ -1,9 +1,9 @@
 """Words, stopwords and light stemming shared by lexical search, sentence scoring and evaluation.
 
 Words are taken from `index.scripts.search_form`: NFKC without format characters (a soft hyphen, a
-zero-width space or a decomposed accent neither splits nor hides a word), each Han/Kana character a
-word of its own, Thai-like scripts cut by ICU's word break iterator. The same form is what FTS5 indexes,
-so a word found here is a word lexical search can find.
+zero-width space or a decomposed accent neither splits nor hides a word), each Han/Kana character and
+Hangul syllable a word of its own, Thai-like scripts cut by ICU's word break iterator. The same form is
+what FTS5 indexes, so a word found here is a word lexical search can find.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import itertools
 
 import regex
 
-from index.scripts import CJK_CHAR, search_form
+from index.scripts import SPACED_CHAR, search_form
 
 # Letters and digits with their combining marks (Devanagari vowel signs, Thai tone marks, Hebrew points
 # are category M: `\w` alone would cut a Hindi word at every vowel sign).
@@ -197,9 +197,9 @@ def words(text: str) -> list[str]:
 
 
 def cjk_bigrams(text: str) -> list[str]:
-    """Adjacent pairs of Han/Kana characters ("新桥" of "新桥有多长"): phrases for lexical search, where
-    single characters alone match too widely."""
-    chars = [w if CJK_CHAR.fullmatch(w) else "" for w in words(text)]
+    """Adjacent pairs of Han/Kana characters or Hangul syllables ("新桥" of "新桥有多长"): phrases for
+    lexical search, where single characters alone match too widely."""
+    chars = [w if SPACED_CHAR.fullmatch(w) else "" for w in words(text)]
     return [a + b for a, b in itertools.pairwise(chars) if a and b]
 
 
@@ -215,6 +215,6 @@ def content_terms(text: str) -> list[str]:
     """Stemmed non-stopwords, in order, without repeats."""
     return list(
         dict.fromkeys(
-            stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or CJK_CHAR.match(w))
+            stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or SPACED_CHAR.match(w))
         )
     )

@@ -157,6 +157,8 @@ def scripts_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ("三百米", "zh"),  # a Chinese word inside a sentence
         ("新桥有多长？", "zh"),
         ("渋谷", "ja"),
+        ("서울", "ko"),  # a Korean word with a particle attached ("서울에서")
+        ("다리", "ko"),
         ("駅", "ja"),
         ("น้ำท่วม", "th"),  # a Thai word inside a run without spaces
         ("यातायात", "hi"),  # Devanagari with vowel signs
