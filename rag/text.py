@@ -9,6 +9,7 @@ what FTS5 indexes, so a word found here is a word lexical search can find.
 from __future__ import annotations
 
 import itertools
+import re
 
 import regex
 
@@ -17,6 +18,7 @@ from index.scripts import SPACED_CHAR, search_form
 # Letters and digits with their combining marks (Devanagari vowel signs, Thai tone marks, Hebrew points
 # are category M: `\w` alone would cut a Hindi word at every vowel sign).
 WORD = regex.compile(r"[\p{L}\p{N}][\p{L}\p{N}\p{M}]*(?:['’][\p{L}\p{N}][\p{L}\p{N}\p{M}]*)*")
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z0-9]+)*")  # the same on ASCII text, twice as fast
 
 STOPWORDS = frozenset(
     [
@@ -193,7 +195,8 @@ STOPWORDS = frozenset(
 
 def words(text: str) -> list[str]:
     """The lower-cased words of `text` in its matching form (see the module doc), in order."""
-    return [w.lower() for w in WORD.findall(search_form(text))]
+    form = search_form(text)
+    return [w.lower() for w in (_ASCII_WORD if form.isascii() else WORD).findall(form)]
 
 
 def cjk_bigrams(text: str) -> list[str]:

@@ -14,7 +14,7 @@ from index.scripts import matching_form, search_form, sentence_boundaries, token
 from rag.answer_types import AnswerType, answer_type
 from rag.evaluation.metrics import exact_match, normalize_answer
 from rag.retrieval import fts_query, query_words
-from rag.text import content_terms, words
+from rag.text import WORD, content_terms, words
 
 # (text with an invisible or equivalent character, the same text as a reader sees it)
 INVISIBLE = [
@@ -149,3 +149,9 @@ def test_tokens_are_whitespace_tokens_or_single_han_characters() -> None:
         "米",
         ",",
     ]  # NFKC: full-width comma
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
+def test_ascii_fast_path_finds_the_same_words_as_the_unicode_pattern(text: str) -> None:
+    assert words(text) == [w.lower() for w in WORD.findall(text)]
