@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
+from index.cjk_numbers import cjk_number_spans
 from index.errors import ModelMismatch
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,8 @@ class SpacyAnnotator:
             docs = self._nlp.pipe((p for _, _, p in pieces), batch_size=16)
             for (i, off, _), doc in zip(pieces, docs, strict=True):
                 found[i] += _spans(doc, off)
+        for i, text in enumerate(texts):  # the English model finds no numbers in Chinese or Japanese
+            found[i] += [Annotation(*span) for span in cjk_number_spans(text)]
         yield from found
 
 

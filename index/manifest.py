@@ -13,8 +13,9 @@ from typing import Any
 from index.errors import IndexCorrupt, ModelMismatch
 
 FORMAT = "newsrag-index"
-FORMAT_VERSION = 3  # 2: every sentence embedded (sentences.faiss) and typed spans stored
-# 3: near-duplicate signatures and clusters (near_duplicates table, index/clusters.py)
+FORMAT_VERSION = 3  # 2: every sentence embedded (sentences.faiss) and typed spans stored;
+# 3: sentences split in every script (ICU), FTS5 holds the search form (index/scripts.py), and
+# near-duplicate signatures and clusters (near_duplicates table, index/clusters.py)
 MANIFEST = "manifest.json"
 
 

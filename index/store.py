@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.scripts import search_form
 from index.types import Article, Chunk, SentenceRow, SpanRow
 
 DATABASE = "index.sqlite"
@@ -58,7 +59,9 @@ CREATE TABLE IF NOT EXISTS near_duplicates (
     linkable INTEGER NOT NULL DEFAULT 1  -- 0: a text without words, nobody's copy
 );
 CREATE INDEX IF NOT EXISTS near_duplicates_by_cluster ON near_duplicates(cluster);
--- porter stemming: "migrants" finds "migrant"; the title is a column of its own, weighted lower
+-- porter stemming: "migrants" finds "migrant"; the title is a column of its own, weighted lower.
+-- Both hold index/scripts.py search_form of the text (NFKC, no format characters, Han/Kana characters
+-- and Thai words spaced), not the stored text: offsets come from `chunks`, never from here.
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     text, title, tokenize = 'porter unicode61 remove_diacritics 2'
 );
@@ -176,7 +179,7 @@ class Database:
         )
         self.conn.executemany(
             "INSERT INTO chunks_fts (rowid, text, title) VALUES (?,?,?)",
-            [(c.id, c.text, title) for c in chunks],
+            [(c.id, search_form(c.text), search_form(title)) for c in chunks],
         )
 
     def next_id(self, table: str) -> int:
@@ -351,10 +354,11 @@ class Database:
         return [r[0] for r in self.conn.execute(sql, params)]
 
     def doc_freq(self, words: Iterable[str]) -> dict[str, int]:
-        """Chunks containing each word (after the FTS tokenizer's stemming); for IDF weights."""
+        """Chunks containing each word (after the FTS tokenizer's stemming; a Han word as the phrase
+        of its characters); for IDF weights."""
         out = {}
         for w in words:
-            phrase = '"' + w.replace('"', "") + '"'
+            phrase = '"' + search_form(w.replace('"', "")).strip() + '"'
             row = self.conn.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (phrase,))
             out[w] = int(row.fetchone()[0])
         return out

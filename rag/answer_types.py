@@ -13,6 +13,7 @@ import re
 from enum import Enum
 
 from index.annotate import NOUN_PHRASE, PROPER_NAME
+from index.cjk_numbers import is_span_of_time
 
 
 class AnswerType(Enum):
@@ -97,6 +98,25 @@ _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple(
         (AnswerType.THING, _LEAD + _BEFORE + r"(what|which|name)\b"),
     )
 )  # fmt: skip
+# Chinese and Japanese question words (no spaces, no \b), most specific first. 多长 asks a length and
+# 多长时间/多久 a span of time, as "how tall" and "how long" differ in English. Only types whose spans
+# the index finds in those languages (index/cjk_numbers.py): "who" (谁) and "where" (哪里) are left
+# untyped, since the English NER finds no Chinese names and a typed question would always be refused.
+_CJK_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple(
+    (t, re.compile(p))
+    for t, p in (
+        (AnswerType.PERCENT, r"百分之几|百分比|何パーセント"),
+        (AnswerType.MONEY, r"多少钱|多少錢|多少元|いくら|何円"),
+        (AnswerType.DURATION, r"多长时间|多長時間|多久|多少年|几年|幾年|几天|幾天"
+            r"|何年間|何日間|何時間|どのくらいの期間"),
+        (AnswerType.MEASURE, r"多长|多長|多高|多远|多遠|多大|多宽|多寬|多深|多重"
+            r"|どのくらい|どれくらい|何メートル|何キロ"),
+        (AnswerType.NUMBER, r"多少|几[个個名位座家]|幾[个個名位座家]|いくつ|何人|何個|何件|何台"),
+        (AnswerType.DATE, r"什么时候|什麼時候|何时|何時|哪一?年|哪一?天|几月|幾月|几号|幾號"
+            r"|いつ|何年|何月|何日"),
+        (AnswerType.REASON, r"为什么|為什麼|为何|為何|なぜ|どうして"),
+    )
+)  # fmt: skip
 _REASON = re.compile(
     r"\b(because|due to|owing to|as a result|caused by|in the hope|hoping|seeking|in search of|to escape|"
     r"escaping|fleeing|in order to|so that|in response to|amid|after|following|since|led to|reason|blamed)\b",
@@ -122,8 +142,12 @@ _INNER: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple(
 
 def answer_type(question: str) -> AnswerType:
     """The kind of answer `question` asks for. Patterns at the question's start win (most specific
-    first); a yes/no question ("Did …", "Is …") wants a sentence; otherwise a question word inside it."""
+    first), then Chinese and Japanese question words; a yes/no question ("Did …", "Is …") wants a
+    sentence; otherwise a question word inside it."""
     for kind, pattern in _PATTERNS:
+        if pattern.search(question):
+            return kind
+    for kind, pattern in _CJK_PATTERNS:
         if pattern.search(question):
             return kind
     if _YES_NO.search(question):
@@ -153,6 +177,7 @@ def label_rank(wanted: AnswerType, label: str, text: str = "") -> int | None:
     labels = LABELS.get(wanted, ())
     if label not in labels:
         return None
-    if wanted is AnswerType.DURATION and label in ("DATE", "TIME") and not _SPAN_OF_TIME.search(text):
+    measures_time = _SPAN_OF_TIME.search(text) or is_span_of_time(text)
+    if wanted is AnswerType.DURATION and label in ("DATE", "TIME") and not measures_time:
         return None
     return labels.index(label)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.live import IndexReader
+from index.scripts import tokens, word_count
 from index.types import SentenceRow, SpanRow
 from rag.answer_types import LABELS, TYPED, AnswerType, has_reason_cue, label_rank
 from rag.text import content_terms, words
@@ -79,9 +80,10 @@ class Candidate:
 
     @property
     def token_terms(self) -> list[set[str]]:
-        """The stemmed content terms of each whitespace token of the sentence (computed once)."""
+        """The stemmed content terms of each token of the sentence (`index.scripts.tokens`: whitespace
+        tokens, each Han character a token of its own), computed once."""
         if self._tokens is None:
-            self._tokens = [set(content_terms(w)) for w in self.text.split()]
+            self._tokens = [set(content_terms(w)) for w in tokens(self.text)]
         return self._tokens
 
     @property
@@ -200,8 +202,8 @@ def nearness(c: Candidate, span: SpanRow, q: Question) -> float:
     positions = [i for i, terms in enumerate(c.token_terms) if asked & terms]
     if not positions:
         return 0.0
-    before = len(c.text[: span.start - offset].split())
-    after = before + max(1, len(c.text[span.start - offset : span.end - offset].split()))
+    before = len(tokens(c.text[: span.start - offset]))
+    after = before + max(1, len(tokens(c.text[span.start - offset : span.end - offset])))
     d = min(0 if before <= p < after else min(abs(p - before), abs(p - (after - 1))) for p in positions)
     return 1.0 / (1.0 + d / 3.0)
 
@@ -247,7 +249,7 @@ def features(candidates: list[Candidate], q: Question) -> None:
             "neighbour_lex": max((coverage(q.weights, n.text) for n in neighbours if n), default=0.0),
             "title_cov": coverage(q.weights, c.passage.title),
             "echo": sum(1 for t in own if t in asked) / len(own) if own else 1.0,
-            "log_words": math.log1p(len(c.text.split())),
+            "log_words": math.log1p(word_count(c.text)),  # Han characters count as words
             "reason": float(q.wanted is AnswerType.REASON and has_reason_cue(c.text)),
             "passage_uncovered": sum(w for t, w in q.weights.items() if t not in have) / total,
             "uncovered_max": max((w for t, w in q.weights.items() if t not in have), default=0.0)

@@ -9,11 +9,12 @@ import numpy as np
 
 from index.embedding import Embedder
 from index.live import IndexReader
+from index.scripts import search_form
 from index.store import Filters
 from index.types import Chunk
 from rag.fusion import rrf
 from rag.registry import MODES, ModeName, Ranker
-from rag.text import STOPWORDS, words
+from rag.text import STOPWORDS, cjk_bigrams, words
 from rag.types import Passage, ReportedBy
 
 Mode = ModeName  # a key of rag.registry.MODES
@@ -35,17 +36,21 @@ class SearchResult:
 
 
 def query_words(text: str) -> list[str]:
-    """The words of a question that lexical search looks for: no stopwords (unless that leaves none)."""
+    """The words of a question that lexical search looks for: no stopwords (unless that leaves none);
+    for Chinese and Japanese, the pairs of adjacent characters first (phrases: "新桥"), then the
+    characters (rag/text.py)."""
     found = [w for w in words(text) if w not in STOPWORDS] or words(text)
-    return list(dict.fromkeys(w.replace('"', "") for w in found if w))[:MAX_TERMS]
+    return list(dict.fromkeys(w.replace('"', "") for w in [*cjk_bigrams(text), *found] if w))[:MAX_TERMS]
 
 
 def fts_query(terms: list[str]) -> str | None:
     """An FTS5 MATCH expression OR-ing the terms, each quoted so that no user input is syntax.
 
-    Quotes, AND/OR/NOT/NEAR, `*`, `-`, `:` and parentheses in a question are just text here.
+    Quotes, AND/OR/NOT/NEAR, `*`, `-`, `:` and parentheses in a question are just text here. Each term
+    is put in the search form the index holds (index/scripts.py): "新桥" becomes the phrase "新 桥".
     """
-    return " OR ".join(f'"{t}"' for t in terms) or None
+    phrases = [search_form(t).strip() for t in terms]
+    return " OR ".join(f'"{p}"' for p in phrases if p) or None
 
 
 def selective_terms(terms: list[str], doc_freq: dict[str, int], n_chunks: int) -> list[str]:

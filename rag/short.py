@@ -13,6 +13,7 @@ import math
 import re
 
 from index.annotate import NOUN_PHRASE, PROPER_NAME
+from index.scripts import tokens
 from index.types import SpanRow
 from rag.answer_types import AnswerType, label_rank
 from rag.candidates import Candidate, Question, nearness
@@ -101,8 +102,8 @@ def span_features(c: Candidate, span: SpanRow, q: Question) -> dict[str, float]:
     rank = label_rank(q.wanted, span.label, text)
     lowered = c.token_terms
     first_hit = next((i for i, ts in enumerate(lowered) if ts & asked), None)
-    position = len(c.text[: span.start - c.start].split())
-    length = max(1, len(text.split()))
+    position = len(tokens(c.text[: span.start - c.start]))  # in tokens, as `c.token_terms`
+    length = max(1, len(tokens(text)))
     around = (
         lowered[max(0, position - WINDOW) : position]
         + lowered[position + length : position + length + WINDOW]

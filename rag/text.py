@@ -1,10 +1,24 @@
-"""Words, stopwords and light stemming shared by lexical search, sentence scoring and evaluation."""
+"""Words, stopwords and light stemming shared by lexical search, sentence scoring and evaluation.
+
+Words are taken from `index.scripts.search_form`: NFKC without format characters (a soft hyphen, a
+zero-width space or a decomposed accent neither splits nor hides a word), each Han/Kana character and
+Hangul syllable a word of its own, Thai-like scripts cut by ICU's word break iterator. The same form is
+what FTS5 indexes, so a word found here is a word lexical search can find.
+"""
 
 from __future__ import annotations
 
+import itertools
 import re
 
-WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+import regex
+
+from index.scripts import SPACED_CHAR, search_form
+
+# Letters and digits with their combining marks (Devanagari vowel signs, Thai tone marks, Hebrew points
+# are category M: `\w` alone would cut a Hindi word at every vowel sign).
+WORD = regex.compile(r"[\p{L}\p{N}][\p{L}\p{N}\p{M}]*(?:['’][\p{L}\p{N}][\p{L}\p{N}\p{M}]*)*")
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z0-9]+)*")  # the same on ASCII text, twice as fast
 
 STOPWORDS = frozenset(
     [
@@ -155,12 +169,41 @@ STOPWORDS = frozenset(
         "describe",
         "describes",
         "whether",
+        # Chinese function characters (each Han character is a word here)
+        "的",
+        "了",
+        "是",
+        "在",
+        "有",
+        "和",
+        "吗",
+        "呢",
+        "吧",
+        "么",
+        "什",
+        "多",
+        "少",
+        "哪",
+        "谁",
+        "这",
+        "那",
+        "个",
+        "之",
     ]
 )
 
 
 def words(text: str) -> list[str]:
-    return [w.lower() for w in WORD.findall(text)]
+    """The lower-cased words of `text` in its matching form (see the module doc), in order."""
+    form = search_form(text)
+    return [w.lower() for w in (_ASCII_WORD if form.isascii() else WORD).findall(form)]
+
+
+def cjk_bigrams(text: str) -> list[str]:
+    """Adjacent pairs of Han/Kana characters or Hangul syllables ("新桥" of "新桥有多长"): phrases for
+    lexical search, where single characters alone match too widely."""
+    chars = [w if SPACED_CHAR.fullmatch(w) else "" for w in words(text)]
+    return [a + b for a, b in itertools.pairwise(chars) if a and b]
 
 
 def stem(word: str) -> str:
@@ -173,4 +216,8 @@ def stem(word: str) -> str:
 
 def content_terms(text: str) -> list[str]:
     """Stemmed non-stopwords, in order, without repeats."""
-    return list(dict.fromkeys(stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1))
+    return list(
+        dict.fromkeys(
+            stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or SPACED_CHAR.match(w))
+        )
+    )

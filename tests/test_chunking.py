@@ -201,6 +201,9 @@ _NEWSY = st.lists(
         ),
         st.text(max_size=8),
         st.text(alphabet="abcdefgh", min_size=50, max_size=400),  # long runs without whitespace
+        # scripts without spaces between words or after a full stop, and their stops and quotes
+        st.text(alphabet="新桥长三百米。！？“”（）東京駅はがวันนี้ฝนตก ", min_size=20, max_size=300),
+        st.sampled_from(["। ", "؟ ", "۔ ", "። ", "¿", "¡", "\u00ad", "\u200b", "😀"]),
     ),
     max_size=150,
 ).map("".join)
@@ -251,3 +254,12 @@ def test_wikinews_chunks_fit_the_minilm_window_and_fill_the_target() -> None:
     full = [c for c, nxt in itertools.pairwise(chunks) if nxt.ordinal > 0]
     assert statistics.mean(c.tokens for c in full) > 175
     assert statistics.median(max(c.tokens / 200, word_pieces(c.text) / 224) for c in full) > 0.9
+
+
+def test_chinese_text_without_spaces_is_chunked_at_sentence_ends() -> None:
+    chunker = Chunker(ChunkingParams(target_tokens=80, overlap_sentences=1, max_tokens=100))
+    text = "".join(f"第{n}座桥长三百米，连接了东西两岸的村庄。" for n in range(40))
+    chunks = chunker.chunk("zh", text)
+    assert len(chunks) > 5
+    assert all(c.text.endswith("。") and c.text.startswith("第") for c in chunks)
+    assert_valid_chunks(text, chunks, chunker, measure=chunker.count_tokens)

@@ -136,3 +136,64 @@ def test_sentence_ranker_finds_the_chunk_of_the_best_sentence_and_obeys_filters(
     assert only_post and {reader.db.chunks([cid])[cid].article_id for cid, _ in only_post} == {"b"}
     found = search(reader, emb, "Where did the kraken surface?", filters=Filters(sources=("Wire",)))
     assert found.passages and {p.article_id for p in found.passages} == {"a"}
+
+
+SCRIPTS = Path(__file__).parent / "data" / "scripts" / "bridge"
+
+
+@pytest.fixture(scope="module")
+def scripts_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from index.annotate import NoAnnotator
+
+    index_dir = tmp_path_factory.mktemp("scripts") / "idx"
+    ingest.build(index_dir, [SCRIPTS], FakeEmbedder(), annotator=NoAnnotator())
+    return index_dir
+
+
+@pytest.mark.parametrize(
+    ("query", "article_id"),
+    [
+        ("桥", "zh"),  # one character of a word inside a sentence
+        ("三百米", "zh"),  # a Chinese word inside a sentence
+        ("新桥有多长？", "zh"),
+        ("渋谷", "ja"),
+        ("서울", "ko"),  # a Korean word with a particle attached ("서울에서")
+        ("다리", "ko"),
+        ("駅", "ja"),
+        ("น้ำท่วม", "th"),  # a Thai word inside a run without spaces
+        ("यातायात", "hi"),  # Devanagari with vowel signs
+        ("الجسر", "ar"),
+        ("הגשר", "he"),
+        ("vecinos", "es"),
+        ("footbridge", "en"),
+        # invisible and equivalent characters in the article: soft hyphen, zero-width space, NBSP,
+        # decomposed accents, ZWJ/ZWNJ, a BOM — and the same characters in the query
+        ("newspaper", "invisible"),
+        ("ferrymen", "invisible"),
+        ("committee", "invisible"),
+        ("café", "invisible"),
+        ("Saint-Étienne", "invisible"),
+        ("cooperative", "invisible"),
+        ("news\u00adpaper", "invisible"),
+        ("cafe\u0301", "invisible"),
+    ],
+)
+def test_lexical_search_finds_words_in_every_script(scripts_index: Path, query: str, article_id: str) -> None:
+    reader = IndexReader.open(scripts_index)
+    result = search(reader, FakeEmbedder(), query, mode="lexical", for_answer=False)
+    assert result.passages, f"{query!r} found nothing"
+    assert result.passages[0].article_id == article_id
+    for p in result.passages:  # the index holds the search form; passages are still exact article text
+        article = reader.db.article(p.article_id)
+        assert article is not None and article.text[p.start : p.end] == p.text
+
+
+def test_stored_text_keeps_every_invisible_character(scripts_index: Path) -> None:
+    reader = IndexReader.open(scripts_index)
+    article = reader.db.article("invisible")
+    assert article is not None
+    # cleaning (index/cleaning.py) folds NBSP into a space and drops a BOM; the rest stays as written
+    for ch in ("\u00ad", "\u200b", "\u0301", "\u200d", "\u200c"):
+        assert ch in article.text
+    for row in reader.db.sentences_in("invisible", 0, len(article.text)):
+        assert article.text[row.start : row.end].strip() == article.text[row.start : row.end]

@@ -1,6 +1,9 @@
-"""Sentence splitting: exact offsets, news abbreviations, quotes and paragraph breaks."""
+"""Sentence splitting: exact offsets, news abbreviations, quotes and paragraph breaks, in every script."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -114,12 +117,16 @@ def test_text_without_punctuation_or_whitespace_is_one_sentence() -> None:
     assert sentences("no punctuation at all here") == ["no punctuation at all here"]
 
 
-# Text made of the pieces the splitter reacts to, so that its rules fire far more often than in st.text().
+# Text made of the pieces the splitter reacts to, so that its rules fire far more often than in st.text():
+# stops of every script, quotes and brackets, letters of caseless scripts, format characters, and
+# characters beyond the BMP (ICU counts UTF-16 units; offsets here are code points).
 _NEWSY = st.lists(
     st.one_of(
         st.sampled_from([*".!?\"'”’()[]…é字9"]),
+        st.sampled_from([*"。！？｡।॥؟۔።։「」『』（）“”‘’«»¿¡"]),
+        st.sampled_from([*"新桥ทยاלनム", "\u00ad", "\u200b", "\u200d", "\ufeff", "😀", "𠀀"]),
         st.sampled_from(["word", "Capital", " ", "  ", "\n", "\n\n", "\r", "\t", "\u00a0", "\u2028"]),
-        st.sampled_from(["U.S.", "Mr.", "No.", "J.", "etc.", "a.m. The"]),
+        st.sampled_from(["U.S.", "Mr.", "No.", "J.", "etc.", "a.m. The", "Sr.", "ฯ "]),
     ),
     max_size=120,
 ).map("".join)
@@ -152,3 +159,56 @@ def test_clause_final_abbreviation_ends_a_sentence_only_before_a_typical_opener(
         "The governor said so.",
         "It starts at 9 a.m. Tuesday.",
     ]
+
+
+# The multilingual sample bench/segmenters.py measures with: gold sentences per script, joined by a
+# space, or by nothing where the script puts no space after a full stop.
+SAMPLE = json.loads(
+    (Path(__file__).parent / "data" / "scripts" / "sentences.json").read_text(encoding="utf-8")
+)
+
+
+@pytest.mark.parametrize("item", SAMPLE, ids=[f"{i['script']}-{i['lang']}-{n}" for n, i in enumerate(SAMPLE)])
+def test_every_script_is_split_into_its_sentences(item: dict[str, object]) -> None:
+    gold = item["sentences"]
+    assert isinstance(gold, list)
+    text = str(item.get("sep", " ")).join(gold)
+    assert sentences(text) == gold
+
+
+def test_chinese_paragraph_without_spaces_is_four_sentences_with_exact_offsets() -> None:
+    # tests/data/scripts/bridge/zh.txt (the field case cjk-sentences): 。 and no space after it
+    text = (Path(__file__).parent / "data" / "scripts" / "bridge" / "zh.txt").read_text(encoding="utf-8")
+    body = text.split("\n\n", 1)[1].strip()
+    spans = split_sentences(body)
+    assert len(spans) == 4
+    assert (spans[1].start, spans[1].end) == (14, 33)
+    assert body[14:33] == "这座桥长三百米，连接了东西两岸的村庄。"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # opening brackets and quotes after a CJK stop open the next sentence (ICU gives them to the last)
+        (
+            "他离开了。（会议在周三举行。）结果尚未公布。",
+            ["他离开了。", "（会议在周三举行。）", "结果尚未公布。"],
+        ),
+        ("他离开了。“我们会赢！”她说：“好。”", ["他离开了。", "“我们会赢！”", "她说：“好。”"]),
+        # a Latin stop needs a space after it; a full-width one does not
+        ("Yahoo!News rose 3.5%. Shares fell.", ["Yahoo!News rose 3.5%.", "Shares fell."]),
+        ("价格上涨了3.5%。股价下跌！", ["价格上涨了3.5%。", "股价下跌！"]),
+        # Spanish openers, and a lower-case word after "?" continues the sentence
+        ("Llegó a las 10. ¿Por qué? ¡Nadie sabe!", ["Llegó a las 10.", "¿Por qué?", "¡Nadie sabe!"]),
+        ('"¿Por qué?" preguntó él.', ['"¿Por qué?" preguntó él.']),
+        # Thai: a space between Thai letters ends a sentence; around Latin words and numbers it does not
+        ("ราคา 500 บาท วันนี้ฝนตก", ["ราคา 500 บาท", "วันนี้ฝนตก"]),
+    ],
+)
+def test_stops_quotes_and_brackets_in_every_script(text: str, expected: list[str]) -> None:
+    assert sentences(text) == expected
+
+
+def test_offsets_count_code_points_beyond_the_bmp() -> None:
+    text = "😀 Emoji first. 𠀀是汉字。下一句。"
+    assert sentences(text) == ["😀 Emoji first.", "𠀀是汉字。", "下一句。"]

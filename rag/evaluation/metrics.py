@@ -13,6 +13,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from index.scripts import search_form
+
 RETRIEVAL_KS = (1, 5, 10)
 DEPTH = 10  # cut-off of recall, MRR and nDCG
 
@@ -25,8 +27,13 @@ Span = tuple[str, int, int]  # (article_id, start, end): a character range of an
 
 # -- answers (SQuAD v1.1/v2.0 official script semantics) ---------------------------------------------
 def normalize_answer(text: str) -> str:
-    """SQuAD normalisation: lowercase, drop ASCII punctuation and the articles a/an/the, collapse spaces."""
-    text = text.lower().translate(_PUNCTUATION)
+    """SQuAD normalisation: lowercase, drop ASCII punctuation and the articles a/an/the, collapse spaces.
+
+    First the search form (index/scripts.py: NFKC, no soft hyphens or zero-width characters, a space
+    between Han/Kana characters, so that Chinese is scored by character as MLQA does); ASCII text is
+    unchanged by it, so English scores are SQuAD's.
+    """
+    text = search_form(text).lower().translate(_PUNCTUATION)
     return " ".join(_ARTICLES.sub(" ", text).split())
 
 
