@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 RETRY_AFTER_S = 5  # a 503's advice when nothing more precise is known
 OPENAI_PREFIX = "/v1/"
+STANDARD_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 # the first class in an error's MRO found here decides its status
 RAG_STATUS: dict[type[RagError], int] = {
@@ -170,14 +171,14 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def allowed_methods(scope: Scope) -> list[str]:
-    """Every method some route of the app serves at this path (a 405's Allow header)."""
-    methods: set[str] = set()
-    probe = {**scope, "method": "GET"}
-    for route in scope["router"].routes:
-        match, _ = route.matches({**probe, "path": scope["path"]})
-        if match != Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
-    return sorted(methods)
+    """Every standard method some route of the app serves at this path (a 405's Allow header):
+    each is tried against the routes, nested routers included, through their public `matches`."""
+    routes = scope["router"].routes
+    return [
+        method
+        for method in STANDARD_METHODS
+        if any(route.matches({**scope, "method": method})[0] == Match.FULL for route in routes)
+    ]
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -98,7 +98,9 @@ def test_chat_filters_restrict_the_evidence(client: TestClient) -> None:
         {"question": WHY},
     ],
 )
-def test_invalid_chat_requests_are_422_and_400_in_openai_shape(client: TestClient, body: dict[str, Any]) -> None:
+def test_invalid_chat_requests_are_422_and_400_in_openai_shape(
+    client: TestClient, body: dict[str, Any]
+) -> None:
     r = client.post("/chat", json=body)
     assert r.status_code == 422, (body, r.text)
     error = r.json()["error"]
