@@ -6,6 +6,7 @@ small index; the refusals and errors in OpenAI's shape; sampling parameters reac
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,8 @@ from api_support import WHY, served, sse_events, user
 from fastapi.testclient import TestClient
 
 from api.cutoff import Cutoff, cut
+from index.embedding import FakeEmbedder
+from index.ingest import build
 from rag.generation.base import Sampling
 from rag.generation.fake import ScriptedLLM
 from rag.generation.grounded import Grounded
@@ -20,6 +23,7 @@ from rag.settings import Settings
 from rag.tokens import count_tokens
 
 URL = "/v1/chat/completions"
+FIELD_CASE = Path(__file__).parent / "data" / "openai-params"
 
 
 def ask(client: TestClient, **params: Any) -> Any:
@@ -166,3 +170,20 @@ def test_cutoff_counts_tokens_and_keeps_whole_characters() -> None:
         content, finish = cut(text, max_tokens=limit)
         assert text.startswith(content) and count_tokens(content) <= limit
         assert finish == ("length" if limit < count_tokens(text) else "stop")
+
+
+def test_the_field_case_n_max_tokens_and_stop(tmp_path: Path) -> None:
+    """The bugcase's three requests on its two articles (tests/data/openai-params)."""
+    build(tmp_path / "index", [FIELD_CASE], FakeEmbedder())
+    settings = Settings(model="fake", index_dir=tmp_path / "index", abstain_threshold=0.2)
+    question = {"messages": [{"role": "user", "content": "Who was chosen as mayor of Northby?"}]}
+    for client in served(settings):
+        full = client.post(URL, json=question).json()["choices"][0]["message"]["content"]
+        assert "mayor" in full
+        assert len(client.post(URL, json={**question, "n": 2}).json()["choices"]) == 2
+        short = client.post(URL, json={**question, "max_tokens": 5}).json()
+        assert (short["choices"][0]["finish_reason"], short["usage"]["completion_tokens"]) == ("length", 5)
+        stopped = client.post(URL, json={**question, "stop": ["mayor"]}).json()["choices"][0]["message"][
+            "content"
+        ]
+        assert "mayor" not in stopped and full.startswith(stopped)
