@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import install_error_handlers
 from api.limits import BufferedBody, ConcurrencyLimit, LoopbackGuard
@@ -75,7 +76,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BufferedBody, max_bytes=server.max_body_bytes, timeout=server.body_timeout)
     app.add_middleware(LoopbackGuard, server=server)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(StartupMessage)
     return app
+
+
+class StartupMessage:
+    """A failed start (UnsafeBind, a generator not set up, …) is reported by its message, not by the
+    traceback Starlette sends as `lifespan.startup.failed`'s message (uvicorn logs it as it is)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def short(message: Message) -> None:
+            if message["type"] == "lifespan.startup.failed" and message.get("message"):
+                lines = [line for line in str(message["message"]).splitlines() if line.strip()]
+                name, _, text = lines[-1].partition(": ")
+                message = {**message, "message": f"{name.rsplit('.', 1)[-1]}: {text}" if text else lines[-1]}
+            await send(message)
+
+        await self.app(scope, receive, short)
 
 
 class UnsafeBind(RuntimeError):
@@ -93,8 +117,7 @@ def check_bind(settings: Settings) -> None:
             f"refusing to serve on {settings.server.host} without an API key: set RAG_API_KEY "
             "(write endpoints then need `Authorization: Bearer $RAG_API_KEY`), or serve on 127.0.0.1"
         )
-        log.error(message)
-        raise UnsafeBind(message)
+        raise UnsafeBind(message)  # reported by uvicorn (see StartupMessage)
 
 
 def _add_chat_page(app: FastAPI) -> None:

@@ -5,9 +5,12 @@ real server: tests/test_api_real_server.py.)"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import random
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from api_support import ARTICLES, WHY, make_settings, served, user
@@ -86,6 +89,26 @@ def test_the_app_refuses_to_start_beyond_loopback_without_a_key(settings: Settin
         pass
     with TestClient(create_app(settings.updated(host="0.0.0.0", api_key=SecretStr("k")))) as client:
         assert client.get("/health").status_code == 200
+
+
+def test_a_refused_start_is_reported_by_its_message_not_a_traceback(settings: Settings) -> None:
+    app = create_app(settings.updated(host="0.0.0.0"))
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "lifespan.startup"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def start() -> None:
+        with contextlib.suppress(UnsafeBind):
+            await app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, receive, send)
+
+    asyncio.run(start())
+    (failed,) = [m for m in sent if m["type"] == "lifespan.startup.failed"]
+    assert failed["message"].startswith("UnsafeBind: refusing to serve on 0.0.0.0 without an API key")
+    assert "Traceback" not in failed["message"]
 
 
 def test_without_a_key_requests_on_a_non_loopback_address_are_refused(settings: Settings) -> None:
