@@ -17,7 +17,9 @@ from typing import Any
 from index.manifest import Manifest
 from rag.settings import Settings
 
-_ABSOLUTE = re.compile(r"(?<![\w.~/:])(?:/[^\s'\"`,;()\[\]{}<>]+)+/?")
+_PATH_CHARS = r"[^\s'\"`,;()\[\]{}<>]"
+_END = r"(?=[:.]?(?:[\s'\"`,;()\[\]{}<>]|$))"  # a colon or full stop after a path is the sentence's
+_ABSOLUTE = re.compile(rf"(?<![\w.~/:])/{_PATH_CHARS}*?{_END}")
 _PID = re.compile(r"\bpid \S+?(?=[\s,;)]|$)")
 
 
@@ -38,7 +40,7 @@ def _places(settings: Settings) -> list[tuple[str, str]]:
 def public_text(text: str, settings: Settings) -> str:
     """`text` without paths or pids (see the module docstring)."""
     for prefix, name in _places(settings):
-        pattern = re.compile(re.escape(prefix) + r"(/[^\s'\"`,;()\[\]{}<>]*)?")
+        pattern = re.compile(re.escape(prefix) + rf"(/{_PATH_CHARS}*?)?{_END}")
         text = pattern.sub(_naming(name), text)
     text = _ABSOLUTE.sub("<path>", text)
     return _PID.sub("another process", text)

@@ -19,6 +19,7 @@ from pydantic import SecretStr
 
 from api import create_app
 from api.app import UnsafeBind
+from api.redact import public_text
 from index.lock import WriterLock
 from rag.settings import Settings
 
@@ -159,3 +160,25 @@ def test_a_405_lists_every_method_of_the_path(client: TestClient) -> None:
     assert r.status_code == 405 and r.json()["error"]["code"] == "method_not_allowed"
     assert set(r.headers["allow"].replace(" ", "").split(",")) >= {"GET", "DELETE"}
     assert "POST" in client.get("/v1/chat/completions").headers["allow"]
+
+
+@pytest.mark.parametrize(
+    ("message", "public"),
+    [
+        ("no index in /srv/x/index: run `rag build`", "no index in index 'news': run `rag build`"),
+        (
+            "index is locked by pid 4242 (/srv/x/index/.lock); retry",
+            "index is locked by another process (index 'news' (.lock)); retry",
+        ),
+        ("bad_article: /srv/x/articles/a.txt: empty", "bad_article: RAG_ARTICLES_PATH (a.txt): empty"),
+        (
+            "model at /home/me/models/m does not report a dimension",
+            "model at <path> does not report a dimension",
+        ),
+        ("cannot connect to http://127.0.0.1:8080/v1", "cannot connect to http://127.0.0.1:8080/v1"),
+        ("/srv/x/index2 is another folder.", "<path> is another folder."),
+    ],
+)
+def test_public_text_names_the_index_and_hides_paths_and_pids(message: str, public: str) -> None:
+    settings = Settings(index_dir="/srv/x/index", articles_path="/srv/x/articles", index_name="news")
+    assert public_text(message, settings) == public
