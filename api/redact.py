@@ -59,14 +59,26 @@ def public_job(job: dict[str, Any] | None, settings: Settings) -> dict[str, Any]
     if job is None:
         return None
     report = job.get("report")
-    if isinstance(report, dict) and report.get("failed"):
-        failed = [{**f, "path": _relative(f.get("path", ""), settings)} for f in report["failed"]]
-        report = {
-            **report,
-            "failed": [{**f, "error": public_text(f.get("error", ""), settings)} for f in failed],
-        }
     error = job.get("error")
-    return {**job, "error": public_text(error, settings) if error else error, "report": report}
+    return {
+        **job,
+        "error": public_text(error, settings) if error else error,
+        "report": public_report(report, settings) if isinstance(report, dict) else report,
+    }
+
+
+def public_report(report: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """An ingest report (`IngestReport.to_dict()`) whose failed files are named relative to the
+    articles path, their errors made public."""
+    failed = [
+        {
+            **f,
+            "path": _relative(str(f.get("path", "")), settings),
+            "error": public_text(str(f.get("error", "")), settings),
+        }
+        for f in report.get("failed", [])
+    ]
+    return {**report, "failed": failed}
 
 
 def _relative(path: str, settings: Settings) -> str:

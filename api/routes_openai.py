@@ -13,6 +13,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
@@ -22,6 +23,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from api.completion_content import content_of, extras, sources_block, unverified_block
 from api.cutoff import Cutoff, cut
 from api.deps import AssistantDep, MetricsDep, SettingsDep
+from api.redact import public_text
 from api.schemas import check_question
 from api.schemas_openai import MODEL_ID, ChatCompletion, ChatCompletionRequest, ModelList, chunk, refusal
 from api.sse import guarded, sse_response, text_pieces
@@ -103,7 +105,8 @@ async def chat_completions(
     if body.stream:
         include_usage = body.stream_options is not None and body.stream_options.include_usage
         stream = Completion(base, body, metrics.observe_answer, prompt_tokens if include_usage else None)
-        return sse_response(guarded(stream.chunks(replies), on_error=stream_error))
+        public = partial(public_text, settings=settings)
+        return sse_response(guarded(stream.chunks(replies), on_error=stream_error, public=public))
     answers = [await run_in_threadpool(final_answer, r) for r in replies]
     return completion(base, body, answers, metrics.observe_answer, prompt_tokens)
 

@@ -154,6 +154,15 @@ def refusal(body: ChatCompletionRequest) -> tuple[str, str] | None:
         return "response_format", 'Unsupported value: \'response_format\': only {"type": "text"}.'
     if body.stream_options is not None and not body.stream:
         return "stream_options", "The 'stream_options' parameter is only allowed when 'stream' is enabled."
+    for i, message in enumerate(body.messages):
+        parts = message.content if isinstance(message.content, list) else []
+        for j, part in enumerate(parts):
+            if part.type != "text":
+                param = f"messages[{i}].content[{j}].type"
+                return (
+                    param,
+                    f"Unsupported value: '{param}': newsrag reads text parts only, not {part.type!r}.",
+                )
     if body.stream_options is not None and body.stream_options.include_obfuscation:
         return "stream_options.include_obfuscation", "Unsupported value: newsrag does not pad stream chunks."
     return None

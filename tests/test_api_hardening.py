@@ -182,3 +182,20 @@ def test_a_405_lists_every_method_of_the_path(client: TestClient) -> None:
 def test_public_text_names_the_index_and_hides_paths_and_pids(message: str, public: str) -> None:
     settings = Settings(index_dir="/srv/x/index", articles_path="/srv/x/articles", index_name="news")
     assert public_text(message, settings) == public
+
+
+def test_a_stream_failing_midway_names_no_path(
+    client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from index.errors import IndexCorrupt
+
+    def broken(text: str) -> list[str]:
+        raise IndexCorrupt(f"{settings.index.dir}/gen-000001/chunks.faiss does not match its checksum")
+
+    monkeypatch.setattr("api.routes_chat.text_pieces", broken)
+    monkeypatch.setattr("api.routes_openai.text_pieces", broken)
+    chat = client.post("/chat", json={**user(WHY), "stream": True}).text
+    openai = client.post("/v1/chat/completions", json={**user(WHY), "stream": True}).text
+    for text in (chat, openai):
+        assert "index_corrupt" in text and "chunks.faiss" in text
+        assert str(settings.index.dir) not in text, text

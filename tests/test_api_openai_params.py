@@ -98,6 +98,13 @@ def test_unsupported_parameters_are_400_in_openai_shape(
     assert error["type"] == "invalid_request_error" and error["param"] == param and param in error["message"]
 
 
+def test_non_text_content_parts_are_refused_not_dropped(client: TestClient) -> None:
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}
+    content = [{"type": "text", "text": WHY}, image]
+    r = client.post(URL, json={"messages": [{"role": "user", "content": content}]})
+    assert r.status_code == 400 and r.json()["error"]["param"] == "messages[0].content[1].type", r.text
+
+
 def test_off_values_of_refused_parameters_are_accepted(client: TestClient) -> None:
     off = {"tools": [], "tool_choice": "none", "logprobs": False, "store": False, "logit_bias": {}}
     r = ask(client, **off, response_format={"type": "text"}, user="u-1", seed=3, temperature=0.7)
