@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_support import WHY, served, sse_events, user
+from api_support import WHY, make_settings, served, sse_events, user
 from fastapi.testclient import TestClient
+from llm_stub import Reply, StubLLM
 
 from api.cutoff import Cutoff, cut
 from index.embedding import FakeEmbedder
@@ -146,13 +147,19 @@ def test_sampling_parameters_reach_the_llm(settings: Settings) -> None:
         assert body["newsrag"]["generator"] == "openai:scripted"
 
 
-def test_llm_client_sends_the_sampling_parameters() -> None:
-    from rag.generation.llm import LLMClient, LLMConfig
-
-    client = LLMClient(LLMConfig(base_url="http://127.0.0.1:9/v1", model="m", max_tokens=256))
-    asked = client._parameters(256, Sampling(temperature=0.5, seed=7, max_tokens=20, stop=("x",)))
-    assert asked == {"max_tokens": 20, "temperature": 0.5, "seed": 7, "stop": ["x"]}
-    assert client._parameters(None, Sampling()) == {"max_tokens": 256, "temperature": 0.0}
+def test_an_llm_server_receives_the_sampling_parameters(tmp_path: Path) -> None:
+    """Over real HTTP (tests/llm_stub.py): /v1 request -> Grounded -> LLMClient -> the LLM server."""
+    with StubLLM([Reply("Migrants left because the shelter was full [1].")]) as llm:
+        settings = make_settings(tmp_path).updated(llm_base_url=llm.url, llm_model="stub", llm_max_tokens=256)
+        for client in served(settings):
+            params = {"temperature": 0.4, "seed": 9, "stop": "\n\n", "max_tokens": 50, "top_p": 0.5}
+            r = client.post(URL, json={"model": "newsrag-openai", **user(WHY), **params})
+            assert r.status_code == 200, r.text
+            plain = client.post(URL, json={"model": "newsrag-openai", **user(WHY)})
+            assert plain.status_code == 200
+    answer, default = (b for b in llm.requests if b.get("stream"))  # (condensing calls do not stream)
+    assert {k: answer.get(k) for k in params} == {**params, "stop": ["\n\n"]}
+    assert (default["max_tokens"], default["temperature"], "seed" in default) == (256, 0.0, False)
 
 
 # -- the cut itself ---------------------------------------------------------------------------------
