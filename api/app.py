@@ -10,9 +10,12 @@ from pathlib import Path
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import BodySizeLimit, ConcurrencyLimit, install_error_handlers
+from api.errors import install_error_handlers
+from api.limits import BufferedBody, ConcurrencyLimit, LoopbackGuard
 from api.metrics import Metrics, MetricsMiddleware
 from api.routes_articles import router as articles_router
 from api.routes_chat import router as chat_router
@@ -21,7 +24,7 @@ from api.routes_openai import router as openai_router
 from api.schemas import ErrorOut
 from index.errors import RagError
 from rag.service import Assistant
-from rag.settings import Settings, get_settings
+from rag.settings import Settings, get_settings, is_loopback
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        check_bind(settings)
         assistant = Assistant(settings)
         await run_in_threadpool(lambda: assistant.embedder)  # the model loads once, here
         app.state.assistant = assistant
@@ -47,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not assistant.jobs.join(timeout=0):
             log.warning("shutting down during a rebuild: it is abandoned, the index keeps its old generation")
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc with their assets from the package, not a CDN
         title="newsrag",
         version="0.1.0",
         summary="Cited answers from news articles, or a plain statement that they do not say.",
@@ -65,13 +69,55 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     _add_chat_page(app)
 
-    # the last added runs first: metrics see every answer, the limits answer before routing
-    app.add_middleware(BodySizeLimit, max_bytes=settings.server.max_body_bytes)
-    app.add_middleware(
-        ConcurrencyLimit, max_in_flight=settings.server.max_concurrency, exempt=UNLIMITED_PATHS
-    )
+    # the last added runs first: metrics see every answer, the limits answer before routing; a
+    # request takes an answering slot only once its whole body is in (slow uploads hold none)
+    server = settings.server
+    app.add_middleware(ConcurrencyLimit, max_in_flight=server.max_concurrency, exempt=UNLIMITED_PATHS)
+    app.add_middleware(BufferedBody, max_bytes=server.max_body_bytes, timeout=server.body_timeout)
+    app.add_middleware(LoopbackGuard, server=server)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(StartupMessage)
     return app
+
+
+class StartupMessage:
+    """A failed start (UnsafeBind, a generator not set up, …) is reported by its message, not by the
+    traceback Starlette sends as `lifespan.startup.failed`'s message (uvicorn logs it as it is)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def short(message: Message) -> None:
+            if message["type"] == "lifespan.startup.failed" and message.get("message"):
+                lines = [line for line in str(message["message"]).splitlines() if line.strip()]
+                name, _, text = lines[-1].partition(": ")
+                message = {**message, "message": f"{name.rsplit('.', 1)[-1]}: {text}" if text else lines[-1]}
+            await send(message)
+
+        await self.app(scope, receive, short)
+
+
+class UnsafeBind(RuntimeError):
+    """The server would listen beyond loopback without an API key."""
+
+
+def check_bind(settings: Settings) -> None:
+    """UnsafeBind (the server does not start) for a non-loopback RAG_HOST without RAG_API_KEY.
+
+    Here, in the lifespan, so that it holds whatever starts the app; a server started on another
+    interface than RAG_HOST says (uvicorn --host) is caught per request by api.limits.LoopbackGuard.
+    """
+    if not is_loopback(settings.server.host) and settings.server.key is None:
+        message = (
+            f"refusing to serve on {settings.server.host} without an API key: set RAG_API_KEY "
+            "(write endpoints then need `Authorization: Bearer $RAG_API_KEY`), or serve on 127.0.0.1"
+        )
+        raise UnsafeBind(message)  # reported by uvicorn (see StartupMessage)
 
 
 def _add_chat_page(app: FastAPI) -> None:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.limits import host_name
 from api.metrics import Metrics
 from rag.service import Assistant
 from rag.settings import Settings
@@ -40,8 +41,7 @@ MetricsDep = Annotated[Metrics, Depends(_metrics)]
 
 def configured_key(settings: Settings) -> str | None:
     """The API key, or None when unset (an empty RAG_API_KEY counts as unset)."""
-    key = settings.server.api_key.get_secret_value() if settings.server.api_key is not None else ""
-    return key or None
+    return settings.server.key
 
 
 def _cross_site(request: Request) -> bool:
@@ -60,10 +60,19 @@ def require_write_key(
     """401 unless `Authorization: Bearer <RAG_API_KEY>` (only when a key is configured).
 
     Without a key (loopback only), writes from another site's page are refused with 403: otherwise
-    any web page the user visits could rebuild or change the index through the browser.
+    any web page the user visits could rebuild or change the index through the browser. So are
+    writes whose Host is not in RAG_ALLOWED_HOSTS (DNS rebinding: a page whose name was re-pointed
+    to 127.0.0.1 is same-origin with the server, but sends its own name as Host).
     """
     key = configured_key(settings)
     if key is None:
+        host = host_name(request.headers.get("host", ""))
+        if host and not settings.server.host_allowed(host):
+            message = (
+                f"Host {host!r} is not allowed to write without an API key (DNS rebinding guard): "
+                "add it to RAG_ALLOWED_HOSTS, or set RAG_API_KEY"
+            )
+            raise HTTPException(403, {"code": "host_not_allowed", "message": message})
         if _cross_site(request):
             raise HTTPException(
                 403, {"code": "cross_site", "message": "write requests from another site's page are refused"}

@@ -1,8 +1,12 @@
 """The one place where failures become HTTP: `{"error": {"code", "message"}}` with the right status.
 
 Exception handlers map RagError subclasses, validation errors, HTTPExceptions and anything unexpected
-(500, logged, generic message). Two ASGI middlewares produce the same envelope before a route runs:
-the request body limit (413) and the in-flight request limit (503 + Retry-After).
+(500, logged, generic message); the ASGI limits of api/limits.py answer through `send_error`.
+- Under /v1 the envelope is OpenAI's (`{"error": {"message", "type", "param", "code"}}`, our code
+  kept) and an invalid request is a 400, as OpenAI answers, so its clients raise what they expect.
+- Every 503 carries Retry-After.
+- Messages name no path or pid (api/redact.py); the server log keeps the whole message.
+- A 405 lists in Allow every method the path supports (across all its routes).
 """
 
 from __future__ import annotations
@@ -12,12 +16,14 @@ from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.routing import Match
+from starlette.types import Receive, Scope, Send
 
+from api.redact import public_text
 from index.errors import (
     ArticleNotFound,
     BadArticle,
@@ -32,6 +38,10 @@ from rag.generation.llm import GeneratorNotConfigured
 from rag.library import ArticlesPathMissing
 
 log = logging.getLogger(__name__)
+
+RETRY_AFTER_S = 5  # a 503's advice when nothing more precise is known
+OPENAI_PREFIX = "/v1/"
+STANDARD_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 # the first class in an error's MRO found here decides its status
 RAG_STATUS: dict[type[RagError], int] = {
@@ -73,11 +83,28 @@ def error_response(
     code: str,
     message: str,
     headers: Mapping[str, str] | None = None,
+    path: str = "",
     **extra: Any,
 ) -> JSONResponse:
-    return JSONResponse(
-        {"error": {"code": code, "message": message, **extra}}, status_code=status, headers=headers
-    )
+    """The envelope (OpenAI's under /v1); a 503 always with Retry-After."""
+    headers = dict(headers or {})
+    if status == 503:
+        headers.setdefault("Retry-After", str(RETRY_AFTER_S))
+    body: dict[str, Any] = {"code": code, "message": message, **extra}
+    if path.startswith(OPENAI_PREFIX):
+        body = {"message": message, "type": openai_type(status), "param": None, **body}
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+def openai_type(status: int) -> str:
+    """OpenAI's error `type` for a status."""
+    if status == 401:
+        return "authentication_error"
+    if status == 403:
+        return "permission_error"
+    if status == 429:
+        return "rate_limit_error"
+    return "server_error" if status >= 500 else "invalid_request_error"
 
 
 def _lookup(exc: RagError, table: Mapping[type[RagError], Any]) -> Any:
@@ -93,9 +120,12 @@ async def _rag_error(request: Request, exc: Exception) -> JSONResponse:
     status = rag_status(exc)
     if status >= 500 and status not in (503, 507):
         log.error("unmapped %s on %s %s: %s", exc.code, request.method, request.url.path, exc)
+    else:  # the whole message, paths included, for the operator
+        log.info("%d %s on %s %s: %s", status, exc.code, request.method, request.url.path, exc)
     extra = {"hint": hint} if (hint := _lookup(exc, HINTS)) else {}
-    headers = {"Retry-After": "5"} if isinstance(exc, IndexLocked) else None
-    return error_response(status, exc.code, str(exc), headers, **extra)
+    headers = {"Retry-After": str(RETRY_AFTER_S)} if isinstance(exc, IndexLocked) else None
+    message = public_text(str(exc), request.app.state.settings)
+    return error_response(status, exc.code, message, headers, request.url.path, **extra)
 
 
 def _field(loc: Iterable[Any]) -> str:
@@ -117,23 +147,47 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     details = [_detail(e) for e in exc.errors()]
     message = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5]) or "invalid request"
-    return error_response(422, "invalid_request", message, details=details)
+    path = request.url.path
+    if not path.startswith(OPENAI_PREFIX):
+        return error_response(422, "invalid_request", message, details=details)
+    unknown = [d["field"] for d in details if d["type"] == "extra_forbidden"]
+    if unknown:  # OpenAI's words for it
+        message = f"Unrecognized request argument supplied: {', '.join(unknown)}"
+        return error_response(400, "unknown_parameter", message, None, path, param=unknown[0])
+    param = details[0]["field"] if details else None
+    return error_response(400, "invalid_request", message, None, path, param=param, details=details)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)  # FastAPI's subclass allows a dict detail
-    detail = exc.detail
+    detail, extra = exc.detail, dict[str, Any]()
     if isinstance(detail, dict) and "code" in detail:
         code, message = str(detail["code"]), str(detail.get("message", ""))
+        extra = {k: v for k, v in detail.items() if k not in ("code", "message")}
     else:
         code = CODES.get(exc.status_code) or HTTPStatus(exc.status_code).phrase.lower().replace(" ", "_")
         message = str(detail)
-    return error_response(exc.status_code, code, message, exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405 and "router" in request.scope:
+        headers["Allow"] = ", ".join(allowed_methods(request.scope))
+    return error_response(exc.status_code, code, message, headers, request.url.path, **extra)
+
+
+def allowed_methods(scope: Scope) -> list[str]:
+    """Every standard method some route of the app serves at this path (a 405's Allow header):
+    each is tried against the routes, nested routers included, through their public `matches`."""
+    routes = scope["router"].routes
+    return [
+        method
+        for method in STANDARD_METHODS
+        if any(route.matches({**scope, "method": method})[0] == Match.FULL for route in routes)
+    ]
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(500, "internal_error", "internal server error (logged on the server)")
+    message = "internal server error (logged on the server)"
+    return error_response(500, "internal_error", message, None, request.url.path)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -143,73 +197,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected)
 
 
-def too_large(limit: int) -> HTTPException:
-    return HTTPException(
-        413, {"code": "payload_too_large", "message": f"request body over the limit of {limit} bytes"}
-    )
-
-
-class BodySizeLimit:
-    """413 when Content-Length, or the body actually streamed, exceeds `max_bytes`."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope["headers"]).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            await _send_error(scope, receive, send, too_large(self.max_bytes))
-            return
-        received = 0
-
-        async def limited() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    # raised inside the route's body parsing: the HTTPException handler answers 413
-                    raise too_large(self.max_bytes)
-            return message
-
-        await self.app(scope, limited, send)
-
-
-class ConcurrencyLimit:
-    """503 + Retry-After when `max_in_flight` requests are already being served (streams included).
-
-    Probes and metrics are exempt so that an overloaded server still reports on itself.
-    """
-
-    def __init__(self, app: ASGIApp, max_in_flight: int, exempt: Iterable[str] = ()) -> None:
-        self.app = app
-        self.max_in_flight = max_in_flight
-        self.exempt = frozenset(exempt)
-        self.in_flight = 0  # one event loop: no lock needed between the check and the increment
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in self.exempt:
-            await self.app(scope, receive, send)
-            return
-        if self.in_flight >= self.max_in_flight:
-            error = HTTPException(
-                503,
-                {"code": "overloaded", "message": f"{self.in_flight} requests in flight; retry shortly"},
-                headers={"Retry-After": "1"},
-            )
-            await _send_error(scope, receive, send, error)
-            return
-        self.in_flight += 1
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            self.in_flight -= 1
-
-
-async def _send_error(scope: Scope, receive: Receive, send: Send, exc: StarletteHTTPException) -> None:
+async def send_error(scope: Scope, receive: Receive, send: Send, exc: StarletteHTTPException) -> None:
+    """Answer `exc` in the envelope from an ASGI middleware (before any route runs)."""
     response = await _http_error(Request(scope, receive), exc)
     await response(scope, receive, send)

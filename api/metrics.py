@@ -11,6 +11,7 @@ from index.manifest import Manifest
 from rag.reasons import ABSTENTIONS, Reason
 from rag.types import Answer
 
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
@@ -70,7 +71,16 @@ def route_template(scope: Scope) -> str:
     return str(getattr(route, "path", None) or "<not routed>")
 
 
+def method_label(scope: Scope) -> str:
+    """The request's method if it is a standard one, else "other": label values come from a closed
+    set, so that random methods cannot grow /metrics without bound."""
+    method = str(scope.get("method", ""))
+    return method if method in METHODS else "other"
+
+
 class MetricsMiddleware:
+    """Counts and times every HTTP request by (method, route template, status): closed label sets."""
+
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
@@ -93,6 +103,6 @@ class MetricsMiddleware:
             await self.app(scope, receive, recording)
         finally:
             self.metrics.in_flight.dec()
-            route, method = route_template(scope), scope["method"]
+            route, method = route_template(scope), method_label(scope)
             self.metrics.requests.labels(method=method, route=route, status=str(status)).inc()
             self.metrics.latency.labels(method=method, route=route).observe(time.perf_counter() - start)

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import AssistantDep, SettingsDep, WriteAuth
+from api.redact import public_report
 from api.schemas import ArticleOut, ArticlesIn, IngestOut, SearchOut, SearchRequest, check_question
 from index.errors import ArticleNotFound
 
@@ -34,11 +35,11 @@ async def search(body: SearchRequest, assistant: AssistantDep, settings: Setting
 
 
 @router.post("/articles", response_model=IngestOut, dependencies=[WriteAuth])
-def upsert_articles(body: ArticlesIn, assistant: AssistantDep) -> Any:
+def upsert_articles(body: ArticlesIn, assistant: AssistantDep, settings: SettingsDep) -> Any:
     """Add or replace articles by id; answerable as soon as this returns. 409 while the index is locked."""
     records = [a.model_dump() for a in (body if isinstance(body, list) else [body])]
     report, ids = assistant.upsert(records, "body")
-    return {**report.to_dict(), "ids": ids}
+    return {**public_report(report.to_dict(), settings), "ids": ids}
 
 
 @router.get("/articles/{article_id:path}", response_model=ArticleOut)

@@ -16,6 +16,7 @@ before the first event (no index, bad input) are ordinary HTTP errors, never a 2
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter
@@ -23,6 +24,7 @@ from sse_starlette import ServerSentEvent
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from api.deps import AssistantDep, MetricsDep, SettingsDep
+from api.redact import public_text
 from api.schemas import AnswerOut, ChatRequest, check_question, user_texts
 from api.sse import event, guarded, sse_response, text_pieces
 from rag.reply import Reply
@@ -64,7 +66,8 @@ async def chat(body: ChatRequest, assistant: AssistantDep, settings: SettingsDep
     )  # fmt: skip
     reply = await run_in_threadpool(assistant.reply, messages, body.generator, options)
     if body.stream:
-        return sse_response(guarded(answer_events(reply, metrics.observe_answer)))
+        public = partial(public_text, settings=settings)
+        return sse_response(guarded(answer_events(reply, metrics.observe_answer), public=public))
     answer = await run_in_threadpool(lambda: reply.answer)
     metrics.observe_answer(answer)
     return answer.to_dict(with_passages=True)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import AssistantDep, MetricsDep, SettingsDep, WriteAuth
+from api.redact import public_job, public_manifest
 from api.schemas import IndexOut, JobOut, VocabularyOut
 from index.errors import RagError
 from index.manifest import Manifest
@@ -24,7 +25,7 @@ def rebuild(assistant: AssistantDep, response: Response) -> Any:
     """Rebuild from RAG_ARTICLES_PATH in the background; queries use the old index until it is done."""
     job = assistant.start_rebuild()
     response.headers["Location"] = "/index"
-    return assistant.jobs.snapshot() or {"id": job.id}
+    return public_job(assistant.jobs.snapshot(), assistant.settings) or {"id": job.id}
 
 
 def _manifest_or_none(assistant: AssistantDep) -> Manifest | None:
@@ -39,9 +40,9 @@ def index_status(assistant: AssistantDep, settings: SettingsDep) -> Any:
     """The served generation's manifest (null before the first build) and the last rebuild job."""
     manifest = _manifest_or_none(assistant)
     return {
-        "index_dir": str(settings.index.dir),
-        "manifest": manifest.to_dict() if manifest is not None else None,
-        "job": assistant.jobs.snapshot(),
+        "name": settings.index.public_name,
+        "manifest": public_manifest(manifest) if manifest is not None else None,
+        "job": public_job(assistant.jobs.snapshot(), settings),
     }
 
 

@@ -1,189 +1,216 @@
 """The OpenAI-compatible face: `POST /v1/chat/completions` (stream or not) and `GET /v1/models`.
 
-The content is the answer with its [n] markers, then a "Sources:" list, so that any chat UI shows the
-evidence; the structured citations ride along in the extra `citations` field (the final chunk of a
-stream carries them too).
+Every request parameter is honoured or refused (api/schemas_openai.py): `n` choices, `stop` and
+`max_tokens` cut the content (api/cutoff.py), sampling parameters reach an LLM generator. With the
+extractive generator, which has no sampling, the `n` choices are the same answer and `seed` and
+`temperature` change nothing. Content and extras: api/completion_content.py.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
+from functools import partial
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 from sse_starlette import ServerSentEvent
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
+from api.completion_content import content_of, extras, sources_block, unverified_block
+from api.cutoff import Cutoff, cut
 from api.deps import AssistantDep, MetricsDep, SettingsDep
+from api.redact import public_text
 from api.schemas import check_question
-from api.schemas_openai import (
-    MODEL_ID,
-    ChatCompletion,
-    ChatCompletionRequest,
-    ChatMessage,
-    ModelList,
-    chunk,
-)
+from api.schemas_openai import MODEL_ID, ChatCompletion, ChatCompletionRequest, ModelList, chunk, refusal
 from api.sse import guarded, sse_response, text_pieces
+from rag.generation.base import Sampling
 from rag.registry import GENERATORS
 from rag.reply import Reply
+from rag.service import Assistant
 from rag.tokens import count_tokens
-from rag.types import Answer, Citation, also_reported
+from rag.types import Answer
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["openai"])
 
 
-def sources_block(citations: Sequence[Citation]) -> str:
-    """'\\n\\nSources:\\n[1] Title — Outlet, date, url' lines ('' without citations)."""
-    if not citations:
-        return ""
-    lines = []
-    for c in citations:
-        details = ", ".join(part for part in (c.source, c.date, c.url) if part)
-        lines.append(f"[{c.n}] {c.title or c.article_id}" + (f" — {details}" if details else "") + _also(c))
-    return "\n\nSources:\n" + "\n".join(lines)
+def model_ids(assistant: Assistant) -> list[str]:
+    """`newsrag` (the server's default generator), and one model per generator it has."""
+    return [MODEL_ID] + [f"{MODEL_ID}-{name}" for name in GENERATORS if name in assistant.generators]
 
 
-def _also(c: Citation) -> str:
-    line = also_reported(c.also_reported_by, c.copies)
-    return f"; {line}" if line else ""
+def generator_of(model: str, assistant: Assistant) -> str | None:
+    """The generator a model id names (None: the server's default); 404 model_not_found, as OpenAI
+    answers, for an id GET /v1/models does not list."""
+    if model not in model_ids(assistant):
+        message = (
+            f"The model `{model}` does not exist: GET /v1/models lists {', '.join(model_ids(assistant))}."
+        )
+        raise HTTPException(404, {"code": "model_not_found", "message": message, "param": "model"})
+    return None if model == MODEL_ID else model.removeprefix(f"{MODEL_ID}-")
 
 
-def usage(messages: Sequence[ChatMessage], content: str) -> dict[str, int]:
-    prompt = sum(count_tokens(m.text()) for m in messages)
-    completion = count_tokens(content)
-    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
-
-
-def extras(answer: Answer) -> dict[str, Any]:
-    return {
-        "citations": [c.to_dict() for c in answer.citations],
-        "newsrag": {
-            "abstained": answer.abstained,
-            "reason": answer.reason,
-            "as_of": answer.as_of,
-            "generator": answer.generator,
-            "text": answer.text,
-            "short": answer.short.to_dict() if answer.short else None,
-            "claims": [c.to_dict() for c in answer.claims],
-        },
-    }
-
-
-def unverified_block(answer: Answer) -> str:
-    """'\n\nNot supported by the cited passages:\n- …' for flagged claims ('' when there are none)."""
-    flagged = [c.text for c in answer.claims if not c.supported]
-    return (
-        "\n\nNot supported by the cited passages:\n" + "\n".join(f"- {t}" for t in flagged) if flagged else ""
+def sampling_of(body: ChatCompletionRequest) -> Sampling:
+    return Sampling(
+        temperature=body.temperature,
+        top_p=body.top_p,
+        seed=body.seed,
+        max_tokens=body.token_cap(),
+        stop=body.stops(),
+        presence_penalty=body.presence_penalty,
+        frequency_penalty=body.frequency_penalty,
     )
-
-
-def short_line(answer: Answer) -> str:
-    """'**Émile Lévêque** [1]\n\n' for a typed question's short answer ('' without one)."""
-    s = answer.short
-    return f"**{s.text}** [{s.citation}]\n\n" if s is not None and not answer.abstained else ""
-
-
-def content_of(answer: Answer) -> str:
-    """The short answer (if any), the answer with its markers, flagged claims, then the sources."""
-    return short_line(answer) + answer.text + unverified_block(answer) + sources_block(answer.citations)
-
-
-async def completion_chunks(
-    base: dict[str, Any],
-    reply: Reply,
-    observe: Callable[[Answer], None],
-    prompt_tokens: int | None,
-) -> AsyncIterator[ServerSentEvent]:
-    """Role first, the answer's text as it is produced, the sources, then a final chunk with
-    finish_reason and the citations (and a usage chunk when asked for)."""
-    if prompt_tokens is not None:
-        base = {**base, "usage": None}  # as OpenAI does when include_usage is asked for
-
-    def data(payload: dict[str, Any]) -> ServerSentEvent:
-        return ServerSentEvent(data=json.dumps(payload, ensure_ascii=False))
-
-    yield data(chunk(base, {"role": "assistant", "content": ""}))
-    async for text in iterate_in_threadpool(reply.deltas()):  # an LLM's tokens block
-        yield data(chunk(base, {"content": text}))
-    final, shown = reply.answer, reply.shown
-    observe(final)
-    rest = content_of(final)
-    if reply.correction is not None:  # what was streamed cannot be taken back: say what replaces it
-        note = "the language model failed midway" if reply.fell_back else "checked"
-        rest = f"\n\n({note}; the answer is:)\n{rest}"
-    elif shown:  # the text was streamed (an LLM's: such answers carry no short line, see grounded.py)
-        rest = unverified_block(final) + sources_block(final.citations)
-    for piece in text_pieces(rest):
-        yield data(chunk(base, {"content": piece}))
-    yield data({**chunk(base, {}, finish="stop"), **extras(final)})
-    if prompt_tokens is not None:
-        completion = count_tokens(shown + rest)
-        token_usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion}
-        token_usage["total_tokens"] = prompt_tokens + completion
-        yield data({**base, "object": "chat.completion.chunk", "choices": [], "usage": token_usage})
-    yield ServerSentEvent(data="[DONE]")
-
-
-def stream_error(code: str, message: str) -> ServerSentEvent:
-    """How OpenAI reports a failure inside a stream (its client raises APIError on it)."""
-    return ServerSentEvent(data=json.dumps({"error": {"code": code, "message": message}}))
-
-
-def generator_of(model: str) -> str | None:
-    """`newsrag-openai` / `newsrag-extractive` choose the generator; any other name, the server's."""
-    name = model.removeprefix(f"{MODEL_ID}-")
-    return name if name in GENERATORS and model != name else None
 
 
 @router.get("/models", response_model=ModelList)
 def models(assistant: AssistantDep) -> dict[str, Any]:
     """`newsrag` (the server's default generator), and one model per generator it has."""
-    ids = [MODEL_ID] + [f"{MODEL_ID}-{name}" for name in GENERATORS if name in assistant.generators]
-    return {
-        "object": "list",
-        "data": [{"id": i, "object": "model", "created": 0, "owned_by": "newsrag"} for i in ids],
-    }
+    data = [{"id": i, "object": "model", "created": 0, "owned_by": "newsrag"} for i in model_ids(assistant)]
+    return {"object": "list", "data": data}
 
 
 @router.post("/chat/completions", response_model=ChatCompletion)
 async def chat_completions(
     body: ChatCompletionRequest, assistant: AssistantDep, settings: SettingsDep, metrics: MetricsDep
 ) -> Any:
-    """OpenAI chat completions. `model`: `newsrag-openai` or `newsrag-extractive` choose who writes
-    the answer; any other name gets the server's default."""
+    """OpenAI chat completions. `model`: `newsrag` (the server's generator), `newsrag-extractive` or
+    `newsrag-openai` (an LLM, when configured); any other id is a 404. Unsupported parameters: 400."""
+    if (refused := refusal(body)) is not None:
+        param, message = refused
+        raise HTTPException(400, {"code": "unsupported_parameter", "message": message, "param": param})
+    generator = generator_of(body.model, assistant)
     user_turns = [
         (("body", "messages", i, "content"), m.text())
         for i, m in enumerate(body.messages)
         if m.role == "user"
     ]
     check_question(user_turns, settings.server.max_question_chars)
+    if body.user or body.safety_identifier:  # what OpenAI keeps them for: telling abusers apart
+        log.info("chat completion for user %r", body.user or body.safety_identifier)
     messages = [{"role": m.role, "content": m.text()} for m in body.messages]
-    generator = generator_of(body.model)
-    reply = await run_in_threadpool(assistant.reply, messages, generator)
+    sampling = sampling_of(body)
+    options = assistant.options(as_of=body.as_of.isoformat()) if body.as_of else None
+    first = await run_in_threadpool(assistant.reply, messages, generator, options, sampling)
+    replies = [first] + [assistant.another(first, generator, sampling) for _ in range(body.n - 1)]
     base = {
         "id": f"chatcmpl-{uuid.uuid4().hex}",
         "created": int(time.time()),
-        "model": body.model if generator else MODEL_ID,
+        "model": body.model,
         "system_fingerprint": None,
     }
+    prompt_tokens = sum(count_tokens(m.text()) for m in body.messages)
     if body.stream:
         include_usage = body.stream_options is not None and body.stream_options.include_usage
-        prompt_tokens = sum(count_tokens(m.text()) for m in body.messages) if include_usage else None
-        chunks = completion_chunks(base, reply, metrics.observe_answer, prompt_tokens)
-        return sse_response(guarded(chunks, on_error=stream_error))
-    answer = await run_in_threadpool(lambda: reply.answer)
-    metrics.observe_answer(answer)
-    content = content_of(answer)
+        stream = Completion(base, body, metrics.observe_answer, prompt_tokens if include_usage else None)
+        public = partial(public_text, settings=settings)
+        return sse_response(guarded(stream.chunks(replies), on_error=stream_error, public=public))
+    answers = [await run_in_threadpool(final_answer, r) for r in replies]
+    return completion(base, body, answers, metrics.observe_answer, prompt_tokens)
+
+
+def completion(
+    base: dict[str, Any],
+    body: ChatCompletionRequest,
+    answers: Sequence[Answer],
+    observe: Callable[[Answer], None],
+    prompt_tokens: int,
+) -> dict[str, Any]:
+    """The non-streamed `chat.completion`: one choice per answer, extras of the first at the top."""
+    choices, completion_tokens = [], 0
+    for i, answer in enumerate(answers):
+        observe(answer)
+        content, finish = cut(content_of(answer), body.stops(), body.token_cap())
+        completion_tokens += count_tokens(content)
+        choice = {"index": i, "message": {"role": "assistant", "content": content}, "finish_reason": finish}
+        choices.append({**choice, "logprobs": None, **(extras(answer) if len(answers) > 1 else {})})
+    token_usage = {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
     return {
         **base,
         "object": "chat.completion",
-        "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
-        ],
-        "usage": usage(body.messages, content),
-        **extras(answer),
+        "choices": choices,
+        "usage": token_usage,
+        **extras(answers[0]),
     }
+
+
+class Completion:
+    """A streamed completion: per choice, the role, the answer's text as it is produced, the
+    sources, then a final chunk with finish_reason and that choice's extras; a usage chunk last
+    when asked for. Choices follow one another (each chunk names its choice's index)."""
+
+    def __init__(
+        self,
+        base: dict[str, Any],
+        body: ChatCompletionRequest,
+        observe: Callable[[Answer], None],
+        prompt_tokens: int | None,
+    ) -> None:
+        # with include_usage, every chunk has "usage": null but the last, as OpenAI sends them
+        self.base = {**base, "usage": None} if prompt_tokens is not None else base
+        self.body = body
+        self.observe = observe
+        self.prompt_tokens = prompt_tokens
+        self.completion_tokens = 0
+
+    async def chunks(self, replies: Sequence[Reply]) -> AsyncIterator[ServerSentEvent]:
+        for index, reply in enumerate(replies):
+            async for event in self.choice(index, reply):
+                yield event
+        if self.prompt_tokens is not None:
+            total = self.prompt_tokens + self.completion_tokens
+            token_usage = {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens}
+            yield data(
+                {
+                    **self.base,
+                    "object": "chat.completion.chunk",
+                    "choices": [],
+                    "usage": {**token_usage, "total_tokens": total},
+                }
+            )
+        yield ServerSentEvent(data="[DONE]")
+
+    async def choice(self, index: int, reply: Reply) -> AsyncIterator[ServerSentEvent]:
+        base, cutoff = self.base, Cutoff(self.body.stops(), self.body.token_cap())
+        yield data(chunk(base, {"role": "assistant", "content": ""}, index=index))
+        async for text in iterate_in_threadpool(reply.deltas()):  # an LLM's tokens block
+            if shown := cutoff.feed(text):
+                yield data(chunk(base, {"content": shown}, index=index))
+        final = reply.answer
+        self.observe(final)
+        for piece in [*text_pieces(rest_of(reply, final)), ""]:
+            if shown := (cutoff.feed(piece) if piece else cutoff.flush()):
+                yield data(chunk(base, {"content": shown}, index=index))
+        self.completion_tokens += count_tokens(cutoff.sent)
+        yield data({**chunk(base, {}, finish=cutoff.finish, index=index), **extras(final)})
+
+
+def rest_of(reply: Reply, final: Answer) -> str:
+    """What follows the streamed deltas: the whole content when nothing was streamed (extractive),
+    else the flagged claims and the sources, or a note and the answer that replaces what was shown."""
+    if reply.correction is not None:  # what was streamed cannot be taken back: say what replaces it
+        note = "the language model failed midway" if reply.fell_back else "checked"
+        return f"\n\n({note}; the answer is:)\n{content_of(final)}"
+    if reply.shown:  # an LLM's text (such answers carry no short line, see grounded.py)
+        return unverified_block(final) + sources_block(final.citations)
+    return content_of(final)
+
+
+def final_answer(reply: Reply) -> Answer:
+    return reply.answer  # drains an LLM's stream: blocking
+
+
+def data(payload: dict[str, Any]) -> ServerSentEvent:
+    return ServerSentEvent(data=json.dumps(payload, ensure_ascii=False))
+
+
+def stream_error(code: str, message: str) -> ServerSentEvent:
+    """How OpenAI reports a failure inside a stream (its client raises APIError on it)."""
+    return ServerSentEvent(data=json.dumps({"error": {"code": code, "message": message}}))

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 from index.store import Filters
 from rag.registry import GeneratorName, ModeName
@@ -21,6 +21,22 @@ MAX_MESSAGES = 50
 MAX_TEXT = 1_000_000  # a hard cap for the schema; the request body limit is usually lower
 
 SourceName = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def _iso_date(value: Any) -> Any:
+    """A date only as a JSON string (YYYY-MM-DD): no number taken for a timestamp (`"since": 0`)."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("a date is a string, YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+Count = Annotated[StrictInt, Field(ge=1, le=50)]
 ArticleId = Annotated[str, Field(min_length=1, max_length=512)]
 
 
@@ -32,12 +48,12 @@ class Message(BaseModel):
 class RetrievalOptions(BaseModel):
     """What a question may restrict or tune; unset fields take the server's settings."""
 
-    k: int | None = Field(None, ge=1, le=50, description="Passages to retrieve")
+    k: Count | None = Field(None, description="Passages to retrieve")
     mode: ModeName | None = Field(None, description="Retrieval mode (rag.registry.MODES)")
-    per_article: int | None = Field(None, ge=1, le=50, description="Passages kept per article")
+    per_article: Count | None = Field(None, description="Passages kept per article")
     sources: list[SourceName] | None = Field(None, max_length=50, description="Only these outlets")
-    since: date | None = Field(None, description="Only articles dated on or after (YYYY-MM-DD)")
-    until: date | None = Field(None, description="Only articles dated on or before (YYYY-MM-DD)")
+    since: IsoDate | None = Field(None, description="Only articles dated on or after (YYYY-MM-DD)")
+    until: IsoDate | None = Field(None, description="Only articles dated on or before (YYYY-MM-DD)")
     article_ids: list[ArticleId] | None = Field(None, max_length=100, description="Only these articles")
     as_of: date | None = Field(
         None,
@@ -63,7 +79,7 @@ class RetrievalOptions(BaseModel):
 
 class ChatRequest(RetrievalOptions):
     messages: list[Message] = Field(min_length=1, max_length=MAX_MESSAGES)
-    stream: bool = Field(False, description="Answer with Server-Sent Events")
+    stream: StrictBool = Field(False, description="Answer with Server-Sent Events")
     generator: GeneratorName | None = Field(
         None, description="Who writes the answer (default: the server's RAG_GENERATOR)"
     )
@@ -285,7 +301,7 @@ class JobOut(BaseModel):
 
 
 class IndexOut(BaseModel):
-    index_dir: str
+    name: str = Field(description="The index's configured name (RAG_INDEX_NAME; paths stay in the log)")
     manifest: dict[str, Any] | None
     job: JobOut | None
 

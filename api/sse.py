@@ -31,15 +31,18 @@ def error_event(code: str, message: str) -> ServerSentEvent:
 
 
 async def guarded(
-    events: AsyncIterator[ServerSentEvent], on_error: Callable[[str, str], ServerSentEvent] = error_event
+    events: AsyncIterator[ServerSentEvent],
+    on_error: Callable[[str, str], ServerSentEvent] = error_event,
+    public: Callable[[str], str] = str,
 ) -> AsyncIterator[ServerSentEvent]:
-    """The events, or `on_error(code, message)` in place of the rest when producing them fails."""
+    """The events, or `on_error(code, public(message))` in place of the rest when producing them
+    fails (`public`: api.redact.public_text, so that no path reaches the client)."""
     try:
         async for item in events:
             yield item
     except RagError as e:
         log.warning("stream failed: %s", e)
-        yield on_error(e.code, str(e))
+        yield on_error(e.code, public(str(e)))
     except Exception:  # headers are sent: the client can only learn of it through an event
         log.exception("stream failed")
         yield on_error("internal_error", "internal server error (logged on the server)")

@@ -11,7 +11,7 @@ from index.store import Filters
 from rag.ask import AskOptions
 from rag.conversation import chat
 from rag.extractive import SentenceVectors
-from rag.generation.base import Generator
+from rag.generation.base import DEFAULT_SAMPLING, Generator, Sampling
 from rag.generation.llm import GeneratorNotConfigured
 from rag.library import Library
 from rag.registry import GENERATORS, load
@@ -95,16 +95,24 @@ class Assistant(Library):
         messages: Sequence[Mapping[str, str]],
         generator: str | None = None,
         options: AskOptions | None = None,
+        sampling: Sampling = DEFAULT_SAMPLING,
     ) -> Reply:
         """Messages (role/content) in; the evidence now, the text as it is written, the final Answer.
 
         Retrieval runs before this returns: a missing index or an unknown generator raises here,
-        before any front end has started a stream.
+        before any front end has started a stream. `sampling` goes to an LLM generator.
         """
         chosen = self.generator(generator)
         with self.lease() as reader:
             evidence = chat(reader, self.embedder, messages, options or self.options(), chosen.condense)
-        return Reply(evidence, chosen.respond(evidence.query, evidence))
+        return Reply(evidence, chosen.respond(evidence.query, evidence, sampling))
+
+    def another(
+        self, reply: Reply, generator: str | None = None, sampling: Sampling = DEFAULT_SAMPLING
+    ) -> Reply:
+        """A further reply from the same evidence (another of OpenAI's `n` choices): no new retrieval."""
+        evidence = reply.evidence
+        return Reply(evidence, self.generator(generator).respond(evidence.query, evidence, sampling))
 
     def chat(
         self,

@@ -12,6 +12,8 @@ A flat name wins over the nested one. `Settings(k=5, index_dir=…)` takes the f
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -31,6 +33,7 @@ class _Section(BaseModel):
 
 class IndexSettings(_Section):
     dir: Path = Path("data/index")
+    name: str | None = Field(None, max_length=100)  # how responses name the index (default: dir's name)
     articles_path: Path = Path("examples/articles")  # what POST /index/rebuild rebuilds from
     model: str = "all-MiniLM-L6-v2"  # or "fake" (tests), or a local sentence-transformers folder
     # chunking of new indexes (an existing index keeps its own)
@@ -41,6 +44,11 @@ class IndexSettings(_Section):
     max_article_chars: int = Field(1_000_000, ge=1000)
     max_records: int = Field(200_000, ge=1)  # per file
     max_failures_listed: int = Field(20, ge=1)  # per file; the rest are summed up in one line
+
+    @property
+    def public_name(self) -> str:
+        """The index as HTTP responses name it: never a path (paths go to the server log only)."""
+        return self.name or self.dir.name or "index"
 
 
 class RetrievalSettings(_Section):
@@ -93,13 +101,47 @@ class ServerSettings(_Section):
     max_body_bytes: int = Field(1 << 20, ge=1024)
     max_question_chars: int = Field(2000, ge=10)
     max_concurrency: int = Field(16, ge=1)
+    body_timeout: float = Field(10.0, gt=0, le=600)  # seconds to receive a whole request body, then 408
+    # Host header values a server without an API key answers (DNS rebinding); loopback IPs always pass
+    allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
     log_level: str = "info"
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        """RAG_ALLOWED_HOSTS=localhost,myhost.lan (a JSON list works too)."""
+        if isinstance(value, str):
+            value = json.loads(value) if value.lstrip().startswith("[") else value.split(",")
+        return tuple(h.strip().lower().strip("[]") for h in value if h.strip()) if value else value
+
+    @property
+    def key(self) -> str | None:
+        """The API key, or None when unset (an empty RAG_API_KEY counts as unset)."""
+        return (self.api_key.get_secret_value() if self.api_key is not None else "") or None
+
+    def host_allowed(self, host: str) -> bool:
+        """Whether a Host header's name (no port) may reach a server without a key: a name of
+        `allowed_hosts`, or a loopback IP literal (an IP literal cannot be rebound)."""
+        name = host.strip().lower().strip("[]")
+        return name in self.allowed_hosts or is_loopback(name)
+
+
+def is_loopback(host: str) -> bool:
+    """True for "localhost" and loopback IP literals ("127.0.0.1", "::1", "[::1]"): other names may
+    resolve anywhere."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 # flat name (RAG_ + upper case in the environment) -> (section, field)
 FLAT: dict[str, tuple[str, str]] = {
     "index_dir": ("index", "dir"),
     "articles_path": ("index", "articles_path"),
+    "index_name": ("index", "name"),
     "model": ("index", "model"),
     "chunk_tokens": ("index", "chunk_tokens"),
     "chunk_overlap": ("index", "chunk_overlap"),

@@ -86,7 +86,11 @@ def make_settings(tmp_path: Path, built: bool = True) -> Settings:
 
 
 def served(settings: Settings, **kwargs: Any) -> Iterator[TestClient]:
-    """A client of a fresh app (lifespan run); afterwards, asserts that nothing answered 5xx but 503."""
+    """A client of a fresh app (lifespan run); afterwards, asserts that nothing answered 5xx but 503.
+
+    The client names the server `localhost`, as a browser on this machine does: without a key, writes
+    need a Host of RAG_ALLOWED_HOSTS (TestClient's default `testserver` is not one)."""
+    kwargs.setdefault("base_url", "http://localhost")
     app = create_app(settings)
     with TestClient(app, **kwargs) as client:
         yield client

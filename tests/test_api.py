@@ -98,14 +98,19 @@ def test_chat_filters_restrict_the_evidence(client: TestClient) -> None:
         {"question": WHY},
     ],
 )
-def test_invalid_chat_requests_are_422_with_field_details(client: TestClient, body: dict[str, Any]) -> None:
-    for path in ("/chat", "/v1/chat/completions"):
-        r = client.post(path, json=body)
-        if path.startswith("/v1") and set(body) - {"messages"}:
-            continue  # the OpenAI shape ignores fields it does not know
-        assert r.status_code == 422, (path, body, r.text)
-        error = r.json()["error"]
-        assert error["code"] == "invalid_request" and error["details"][0]["field"]
+def test_invalid_chat_requests_are_422_and_400_in_openai_shape(
+    client: TestClient, body: dict[str, Any]
+) -> None:
+    r = client.post("/chat", json=body)
+    assert r.status_code == 422, (body, r.text)
+    error = r.json()["error"]
+    assert error["code"] == "invalid_request" and error["details"][0]["field"]
+    # OpenAI answers 400 with type and param; a field it does not know is refused, not ignored
+    r = client.post("/v1/chat/completions", json=body)
+    assert r.status_code == 400, (body, r.text)
+    error = r.json()["error"]
+    assert error["type"] == "invalid_request_error" and error["param"] and error["message"]
+    assert error["code"] in ("invalid_request", "unknown_parameter")
 
 
 def test_malformed_json_is_422_not_500(client: TestClient) -> None:
@@ -126,7 +131,9 @@ def test_openai_completion_has_markers_sources_and_citations(client: TestClient)
     )
     assert body["choices"][0]["finish_reason"] == "stop" and body["usage"]["total_tokens"] > 0
     assert body["citations"][0]["article_id"] == "caravan"
-    assert body["newsrag"] == {"abstained": False, "reason": None, "as_of": "2024-01-22"}
+    extra = body["newsrag"]
+    assert (extra["abstained"], extra["reason"], extra["as_of"]) == (False, None, "2024-01-22")
+    assert extra["generator"] == "extractive" and extra["text"] in content and "claims" in extra
 
 
 def test_openai_stream_is_chunks_then_done_with_citations_on_the_last(client: TestClient) -> None:
@@ -248,7 +255,7 @@ def test_without_a_key_writes_from_another_site_are_refused(client: TestClient) 
         r = client.post("/index/rebuild", headers=headers)
         assert r.status_code == 403 and r.json()["error"]["code"] == "cross_site", headers
         assert client.post("/articles", json=ARTICLES[0], headers=headers).status_code == 403
-    same = {"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"}
+    same = {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"}
     assert client.post("/articles", json=ARTICLES[0], headers=same).status_code == 200
 
 

@@ -133,8 +133,10 @@ def test_failed_rebuild_is_reported_by_the_job(client: TestClient, settings: Set
     (settings.index.articles_path / "empty.txt").write_text("")
     assert client.post("/index/rebuild").status_code == 202
     assert client.app.state.assistant.jobs.join(timeout=30)  # type: ignore[attr-defined]
-    job = client.get("/index").json()["job"]
+    status = client.get("/index")
+    job = status.json()["job"]
     assert job["state"] == "failed" and job["error"].startswith("bad_article")
+    assert str(settings.index.articles_path.parent) not in status.text and "empty.txt" in job["error"]
     assert client.get("/ready").json()["generation"] == "gen-000001"
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import ipaddress
 import os
 from functools import partial
 from pathlib import Path
@@ -16,22 +15,13 @@ from index.errors import RagError
 from rag.cli.app import IndexDir, Model, app, err, settings_with
 from rag.registry import load
 from rag.service import check_generator
-from rag.settings import Settings
+from rag.settings import Settings, is_loopback
 
 APP_FACTORY = "api.app:create_app"  # loaded by name: rag/ never imports api/
 
 
-def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False  # another name may resolve anywhere
-
-
 def has_api_key(settings: Settings) -> bool:
-    return settings.server.api_key is not None and bool(settings.server.api_key.get_secret_value())
+    return settings.server.key is not None
 
 
 @app.command()

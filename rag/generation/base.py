@@ -35,10 +35,34 @@ class Delta:
 Event = Delta | Answer
 
 
+@dataclass(frozen=True)
+class Sampling:
+    """A request's sampling parameters for an LLM (the OpenAI Chat Completions names and meanings);
+    None leaves the server's setting (RAG_LLM_TEMPERATURE, RAG_LLM_MAX_TOKENS) or the LLM's default.
+
+    The extractive generator has no sampling: it ignores these (its answer is deterministic, so
+    every seed and temperature gives the same text); front ends still cut its text at `stop` and
+    `max_tokens` (api/routes_openai.py).
+    """
+
+    temperature: float | None = None
+    top_p: float | None = None
+    seed: int | None = None
+    max_tokens: int | None = None  # a cap: the lower of this and the server's wins
+    stop: tuple[str, ...] = ()
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+
+
+DEFAULT_SAMPLING = Sampling()
+
+
 class Generator(Protocol):
     name: str
 
-    def respond(self, question: str, evidence: Answer) -> Iterator[Event]:
+    def respond(
+        self, question: str, evidence: Answer, sampling: Sampling = DEFAULT_SAMPLING
+    ) -> Iterator[Event]:
         """Deltas, then the final Answer (always last, always present)."""
         ...
 
@@ -53,7 +77,12 @@ class TextSource(Protocol):
     @property
     def name(self) -> str: ...
 
-    def stream(self, messages: Sequence[dict[str, str]], max_tokens: int | None = None) -> Iterator[str]:
+    def stream(
+        self,
+        messages: Sequence[dict[str, str]],
+        max_tokens: int | None = None,
+        sampling: Sampling = DEFAULT_SAMPLING,
+    ) -> Iterator[str]:
         """Text pieces as they arrive; GeneratorUnavailable when the source fails."""
         ...
 
@@ -73,8 +102,10 @@ class GeneratorContext(Protocol):
 class Extractive:
     name = "extractive"
 
-    def respond(self, question: str, evidence: Answer) -> Iterator[Event]:
-        yield evidence
+    def respond(
+        self, question: str, evidence: Answer, sampling: Sampling = DEFAULT_SAMPLING
+    ) -> Iterator[Event]:
+        yield evidence  # no sampling: the same text for every seed and temperature
 
     def condense(self, messages: Sequence[Mapping[str, str]]) -> str | None:
         return None

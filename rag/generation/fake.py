@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from rag.generation.base import DEFAULT_SAMPLING, Sampling
 from rag.generation.llm import GeneratorUnavailable
 
 _PIECE = re.compile(r"\s*\S+")  # a word with the whitespace before it
@@ -30,6 +31,7 @@ class ScriptedLLM:
     replies: list[Scripted | str]
     model: str = "scripted"
     requests: list[list[dict[str, str]]] = field(default_factory=list)
+    samplings: list[Sampling] = field(default_factory=list)  # what each call was asked for
 
     @property
     def name(self) -> str:
@@ -39,8 +41,14 @@ class ScriptedLLM:
         reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
         return reply if isinstance(reply, Scripted) else Scripted(reply)
 
-    def stream(self, messages: Sequence[dict[str, str]], max_tokens: int | None = None) -> Iterator[str]:
+    def stream(
+        self,
+        messages: Sequence[dict[str, str]],
+        max_tokens: int | None = None,
+        sampling: Sampling = DEFAULT_SAMPLING,
+    ) -> Iterator[str]:
         self.requests.append(list(messages))
+        self.samplings.append(sampling)
         reply = self._next()
         text = reply.text(messages) if callable(reply.text) else reply.text
         for i, piece in enumerate(_PIECE.findall(text)):

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from index.embedding import Embedder
 from rag.extractive import SentenceVectors
-from rag.generation.base import Delta, Event, GeneratorContext, TextSource
+from rag.generation.base import DEFAULT_SAMPLING, Delta, Event, GeneratorContext, Sampling, TextSource
 from rag.generation.llm import GeneratorNotConfigured, GeneratorUnavailable, LLMClient, LLMConfig
 from rag.generation.markers import MarkerFilter
 from rag.generation.prompt import Prompt, answer_prompt, condense_prompt, evidence_sentences
@@ -53,7 +53,9 @@ class Grounded:
         self.options = options or LLMSettings()  # the llm section of Settings: one set of defaults
         self.name = client.name
 
-    def respond(self, question: str, evidence: Answer) -> Iterator[Event]:
+    def respond(
+        self, question: str, evidence: Answer, sampling: Sampling = DEFAULT_SAMPLING
+    ) -> Iterator[Event]:
         o = self.options
         if evidence.abstained and o.gate:
             yield evidence
@@ -70,7 +72,7 @@ class Grounded:
             return
         markers = MarkerFilter(range(1, len(prompt.packed) + 1))
         try:
-            yield from self._stream(prompt, markers)
+            yield from self._stream(prompt, markers, sampling)
         except GeneratorUnavailable as e:
             yield self._fallback(evidence, str(e), t0)
             return
@@ -85,9 +87,9 @@ class Grounded:
         }
         yield self._final(evidence, verified, timings)
 
-    def _stream(self, prompt: Prompt, markers: MarkerFilter) -> Iterator[Delta]:
+    def _stream(self, prompt: Prompt, markers: MarkerFilter, sampling: Sampling) -> Iterator[Delta]:
         """The reply as it arrives, with markers checked (held back until complete)."""
-        for piece in self.client.stream(prompt.messages, self.options.max_tokens):
+        for piece in self.client.stream(prompt.messages, self.options.max_tokens, sampling):
             shown = markers.feed(piece)
             if shown:
                 yield Delta(shown)

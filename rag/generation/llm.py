@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from index.errors import RagError
+from rag.generation.base import DEFAULT_SAMPLING, Sampling
 
 log = logging.getLogger(__name__)
 _END = object()
@@ -56,14 +57,22 @@ class LLMClient:
     def name(self) -> str:
         return f"openai:{self.config.model}"
 
-    def stream(self, messages: Sequence[dict[str, str]], max_tokens: int | None = None) -> Iterator[str]:
+    def stream(
+        self,
+        messages: Sequence[dict[str, str]],
+        max_tokens: int | None = None,
+        sampling: Sampling = DEFAULT_SAMPLING,
+    ) -> Iterator[str]:
         """The reply's text pieces as they arrive; raises GeneratorUnavailable (after at most
-        `timeout` seconds in all) when the server fails, stalls or sends something unreadable."""
+        `timeout` seconds in all) when the server fails, stalls or sends something unreadable.
+        `sampling`'s values go to the server as the Chat Completions parameters of the same names."""
         deadline = time.monotonic() + self.config.timeout
         pieces: queue.Queue[Any] = queue.Queue()
         stop = threading.Event()
         worker = threading.Thread(
-            target=self._read, args=(list(messages), max_tokens, pieces, stop), daemon=True
+            target=self._read,
+            args=(list(messages), self._parameters(max_tokens, sampling), pieces, stop),
+            daemon=True,
         )
         worker.start()
         received = False
@@ -87,10 +96,24 @@ class LLMClient:
         finally:
             stop.set()  # the worker stops reading at its next piece (or its read timeout)
 
+    def _parameters(self, max_tokens: int | None, sampling: Sampling) -> dict[str, Any]:
+        """The create() keywords: the config's, then what the request asked for (None: left out)."""
+        caps = [n for n in (max_tokens or self.config.max_tokens, sampling.max_tokens) if n]
+        temperature = sampling.temperature if sampling.temperature is not None else self.config.temperature
+        asked = {
+            "top_p": sampling.top_p,
+            "seed": sampling.seed,
+            "stop": list(sampling.stop) or None,
+            "presence_penalty": sampling.presence_penalty,
+            "frequency_penalty": sampling.frequency_penalty,
+        }
+        chosen = {k: v for k, v in asked.items() if v is not None}
+        return {"max_tokens": min(caps), "temperature": temperature, **chosen}
+
     def _read(
         self,
         messages: list[dict[str, str]],
-        max_tokens: int | None,
+        parameters: dict[str, Any],
         out: queue.Queue[Any],
         stop: threading.Event,
     ) -> None:
@@ -98,9 +121,8 @@ class LLMClient:
             stream: Any = self.client.chat.completions.create(
                 model=self.config.model,
                 messages=messages,  # type: ignore[arg-type]
-                max_tokens=max_tokens or self.config.max_tokens,
-                temperature=self.config.temperature,
                 stream=True,
+                **parameters,
             )
             finished = False
             with stream:
