@@ -104,7 +104,8 @@ PROMPTS = [
     r"you(?:'ve| have) (?:reached|used up|used) (?:your|all (?:of )?your|the) \w*\s?(?:free )?"
     r"(?:articles?|stories|story) (?:limit|allowance)?.{0,60}",
     r"you(?:'ve| have) (?:read )?\d+ (?:of \d+ )?free (?:articles?|stories)\b.{0,60}",
-    r"(?:get|enjoy) unlimited (?:digital )?access\b.{0,60}",
+    r"(?:get|enjoy) (?:full|unlimited) (?:digital )?access\b.{0,60}",
+    rf"{_ACTION}(?: now| today)? (?:for|to get|and get) (?:full|unlimited) (?:digital )?access\b.{{0,60}}",
     r"(?:sign up|subscribe|register) (?:for|to) (?:our|the|my)\b.{0,40}\bnewsletters?\b.{0,80}",
     r"get (?:our|the)\b.{0,40}\bnewsletter\b.{0,60}",
     r"enter your e-?mail(?: address)?\b.{0,60}",

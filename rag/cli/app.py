@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -54,6 +54,12 @@ def one_of(option: str, value: str | None, names: Iterable[str]) -> str | None:
     if value is not None and value not in choices:
         raise typer.BadParameter(f"{option} must be one of {', '.join(choices)}, not {value!r}")
     return value
+
+
+def usage_error(message: str) -> NoReturn:
+    """Print `error: message` on stderr, unwrapped (greppable), and exit 2 as a usage error."""
+    err.print(f"error: {message}", markup=False, highlight=False, style="red", soft_wrap=True)
+    raise typer.Exit(2)
 
 
 def checked_mode(mode: str | None) -> str | None:
