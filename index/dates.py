@@ -28,6 +28,11 @@ logger = logging.getLogger(__name__)
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _HAS_DIGIT_RUN = re.compile(r"\d")
+# RFC 2822 as feeds write it: "Tue, 05 Mar 2024 23:30:00 -0500" (weekday optional, zone a number or name)
+_RFC_2822 = re.compile(
+    r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?"
+    r"(?:\s*(?:[+-]\d{4}|[A-Za-z]{1,5}))?$"
+)
 _MAX_LENGTH = 100  # a date line, not a paragraph: longer strings are not dates
 
 # dateparser settings: never fill in a missing part, never read "yesterday", "1700000000" (a unix
@@ -80,10 +85,11 @@ def parse_date(text: str) -> dt.date | dt.datetime | None:
             return dt.datetime.fromisoformat(text)
         except ValueError:
             pass  # e.g. "2024-03-05 10:00 CET": let dateparser read it
-    try:
-        return email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        pass
+    if _RFC_2822.match(text):  # the stdlib parser is lenient: "June 29 2024 3:07 PM" became 03:07
+        try:
+            return email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None  # "Mon, 32 Feb 2024 10:00:00 GMT"
     return _dateparser_date(text)
 
 

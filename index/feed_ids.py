@@ -51,8 +51,13 @@ def entry_ids(
 
 
 def _title_and_date(entry: Mapping[str, Any]) -> str:
-    date = _text(entry.get("published")) or _text(entry.get("updated")) or ""
+    date = _text(_raw(entry, "published")) or _text(_raw(entry, "updated")) or ""
     return f"{_text(entry.get('title')) or ''}\x00{date}"
+
+
+def _raw(entry: Mapping[str, Any], key: str) -> Any:
+    # dict.get: feedparser's own get maps a missing "updated" to "published" with a DeprecationWarning
+    return dict.get(entry, key) if isinstance(entry, dict) else entry.get(key)
 
 
 def _digest(key: str) -> str:

@@ -150,7 +150,7 @@ def _entry_date(entry: Any) -> str | None:
     # The string as written, through the one date rule (index.dates). Never feedparser's
     # `*_parsed` struct: its lenient parse invents days ("2024" -> 2024-01-01, kurtmckee/feedparser#75).
     for key in ("published", "updated", "created"):
-        date = normalise_date(entry.get(key), date_only=True)
+        date = normalise_date(dict.get(entry, key), date_only=True)
         if date:
             return date
     return None
