@@ -112,7 +112,10 @@ PROMPTS = [
     r"thanks? (?:you )?for (?:subscribing|signing up|registering)\b.{0,60}",
     r"by (?:signing up|subscribing|registering|clicking|continuing|using|browsing)\b.{0,100}"
     r"\byou (?:agree|consent) to\b.{0,100}",
-    r"(?:we|we and our partners|this (?:web)?site|our (?:web)?site) uses? cookies\b.{0,200}",
+    # a cookie notice says what the cookies are for: "We use cookies, the baker joked, ..." is a quote
+    r"(?:we|we and our partners|this (?:web)?site|our (?:web)?site) uses? cookies\b"
+    r"(?=.{0,200}\b(?:experience|content|ads|advertising|traffic|analy[sz]e|analytics|personali[sz]e"
+    r"|improve|(?:our|this) (?:web)?site|services?|browsing|preferences)\b).{0,200}",
     r"(?:the )?(?:story|article|content) continues (?:below|after)(?: this)? (?:ad|advertisement)",
     r"scroll (?:down )?to continue(?: reading| with content)?",
     r"the post .{1,300} appeared first on .{1,120}",
