@@ -110,7 +110,7 @@ def test_the_paywall_question_abstains_instead_of_citing_the_teaser(
     (folder / "park.html").write_bytes((DATA / "park_paywall.html").read_bytes())
     (folder / "water.txt").write_text(
         "Reservoir levels fall\nDate: 2024-07-01\nSource: Test Daily\n\nWater levels in the northern "
-        "reservoir fell to a record low in June. Engineers blamed the dry spring and high demand from farms.\n"
+        "reservoir fell to a record low in June. Engineers blamed the dry spring and high demand.\n"
     )
     ingest.build(tmp_path / "idx", [folder], real_embedder)  # type: ignore[arg-type]
     assistant = Assistant(Settings(index_dir=tmp_path / "idx"), real_embedder)  # type: ignore[arg-type]

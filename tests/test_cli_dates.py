@@ -90,5 +90,5 @@ def test_the_check_runs_before_any_index_is_opened(tmp_path: Path) -> None:
 def test_date_range_normalises_what_pydantic_accepts() -> None:
     assert date_range("2024-03-05", None) == ("2024-03-05", None)
     assert date_range(None, "2024-03-05T00:00:00Z") == (None, "2024-03-05")
-    with pytest.raises(BadDateRange, match="^until: "):
+    with pytest.raises(BadDateRange, match=r"^until: "):
         date_range(None, "2024-3-31")
