@@ -118,7 +118,7 @@ def build(
     """Full rebuild into a new generation, switched to only when complete. Bad files are reported.
 
     `annotator` finds the typed spans (default: spaCy, index/annotate.py)."""
-    result = read_paths(paths)
+    result = read_paths(paths, progress)
     if not result.articles:
         raise BadArticle(
             "no article could be read from "
@@ -147,7 +147,7 @@ def add(
     annotator: Annotator | None = None,
 ) -> IngestReport:
     """Upsert the articles read from `paths` by id: unchanged ones cost nothing, changed ones are replaced."""
-    result = read_paths(paths)
+    result = read_paths(paths, progress)
     return add_articles(
         index_dir, result.articles, embedder, params, progress, failed=result.failures, annotator=annotator
     )
