@@ -26,7 +26,6 @@ from index.vectors import SENTENCE_VECTORS, VECTORS, FaissStore
 log = logging.getLogger(__name__)
 
 
-
 class Progress(Protocol):
     """Told how far a write has got: `(done, total, phase)`, phase one of `PHASES`.
 

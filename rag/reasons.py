@@ -31,7 +31,11 @@ DESCRIPTIONS: dict[Reason, str] = {
         "(a number, a date, a name, …)."
     ),
     Reason.LLM_ABSTAINED: "The language model read the passages and found no answer in them.",
-    Reason.UNSUPPORTED_ANSWER: "The language model's answer was not backed by the articles, so it is not shown.",
-    Reason.GENERATOR_UNAVAILABLE: "The language model was unavailable; the answer was taken from the articles.",
+    Reason.UNSUPPORTED_ANSWER: (
+        "The language model's answer was not backed by the articles, so it is not shown."
+    ),
+    Reason.GENERATOR_UNAVAILABLE: (
+        "The language model was unavailable; the answer was taken from the articles."
+    ),
 }
 ABSTENTIONS = frozenset(Reason) - {Reason.GENERATOR_UNAVAILABLE}

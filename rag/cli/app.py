@@ -112,13 +112,21 @@ class RateColumn(ProgressColumn):
         return Text(f"{speed:6.1f}/s" if speed else "     -/s")
 
 
-# what each build phase counts (index.writer.PHASES)
+# what each build phase counts (index.writer.PHASES): (one, several)
 UNITS = {
-    "reading": "files",
-    "chunking": "articles",
-    "annotating": "articles (names and places)",
-    "embedding": "chunks + sentences",
+    "reading": ("file", "files"),
+    "chunking": ("article", "articles"),
+    "annotating": ("article (names and places)", "articles (names and places)"),
+    "embedding": ("text (chunk or sentence)", "texts (chunks + sentences)"),
 }
+
+
+class UnitColumn(ProgressColumn):
+    """What the count counts, singular when the total is 1 ("1/1 file")."""
+
+    def render(self, task: Task) -> Text:
+        one, several = task.fields.get("units", ("", ""))
+        return Text(one if task.total == 1 else several)
 
 
 @contextmanager
@@ -132,7 +140,7 @@ def progress_bar(description: str = "", quiet: bool = False) -> Iterator[Progres
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[unit]}"),
+        UnitColumn(),
         RateColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
@@ -143,7 +151,7 @@ def progress_bar(description: str = "", quiet: bool = False) -> Iterator[Progres
         def update(done: int, total: int, phase: str = "embedding") -> None:
             if phase not in tasks:
                 label = f"{description} {phase}".strip()
-                tasks[phase] = bar.add_task(label, total=total, unit=UNITS.get(phase, ""))
+                tasks[phase] = bar.add_task(label, total=total, units=UNITS.get(phase, (phase, phase)))
             bar.update(tasks[phase], completed=done, total=total)
 
         yield update

@@ -34,8 +34,8 @@ def _finish(report: IngestReport, as_json: bool) -> None:
             f"[green]generation {report.generation}[/]: {counted(report.articles, 'article')}, "
             f"{counted(report.chunks, 'chunk')} (added {report.added}, updated {report.updated}, "
             f"unchanged {report.unchanged}, removed {report.removed}; embedded "
-            f"{counted(report.chunks_embedded, 'chunk')} and {counted(report.sentences_embedded, 'sentence')} "
-            f"in {report.seconds:.1f} s)"
+            f"{counted(report.chunks_embedded, 'chunk')} and "
+            f"{counted(report.sentences_embedded, 'sentence')} in {report.seconds:.1f} s)"
         )
     for failure in report.failed:
         err.print(f"[red]failed[/] {failure.path}: {failure.error}")

@@ -109,7 +109,7 @@ def _announce(s: Settings) -> None:
         question = Library(s).suggested_question()  # reads the index only: no model is loaded
     except RagError as e:
         err.print(str(e), markup=False, soft_wrap=True)  # e.g. "no index in DIR: run `rag build PATH…` first"
-        return
+        question = "What happened?"
     body = shlex.quote(json.dumps({"messages": [{"role": "user", "content": question}]}, ensure_ascii=False))
     err.print(
         f"try: curl -s {url}/chat -H 'Content-Type: application/json' -d {body}",
