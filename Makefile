@@ -38,6 +38,29 @@ SPACY_SHA256 := e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779
 
 .PHONY: install llm run run-llm test test-fit check lint types fmt bench clean
 
+# What `make run` / `make run-llm` serve. Plain `make run` serves an existing $(INDEX_DIR) as it is (or
+# builds it from examples/articles). `make run ARTICLES=path` serves exactly those articles: the index
+# is rebuilt when it was last built from another path (recorded in $(INDEX_DIR)/BUILT_FROM), else
+# brought up to date with `rag add` (only new or changed articles are embedded; removed files stay).
+# A build in which some files failed still serves the rest (the failures are printed); a build that
+# produced no new index stops `make` rather than serve the old articles.
+ifeq ($(filter command line environment,$(origin ARTICLES)),)
+define ensure_index
+	test -f $(INDEX_DIR)/CURRENT || $(BIN)/rag build --index-dir $(INDEX_DIR) $(ARTICLES)
+endef
+else
+define ensure_index
+	if [ -f $(INDEX_DIR)/CURRENT ] && [ "$$(cat $(INDEX_DIR)/BUILT_FROM 2>/dev/null)" = "$(abspath $(ARTICLES))" ]; then \
+		$(BIN)/rag add --index-dir $(INDEX_DIR) $(ARTICLES) || test -f $(INDEX_DIR)/CURRENT; \
+	else \
+		rm -f $(INDEX_DIR)/BUILT_FROM; before="$$(cat $(INDEX_DIR)/CURRENT 2>/dev/null)"; \
+		$(BIN)/rag build --index-dir $(INDEX_DIR) $(ARTICLES) \
+			|| [ "$$(cat $(INDEX_DIR)/CURRENT 2>/dev/null)" != "$$before" ] || exit 1; \
+		echo "$(abspath $(ARTICLES))" > $(INDEX_DIR)/BUILT_FROM; \
+	fi
+endef
+endif
+
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
@@ -76,7 +99,7 @@ $(QWEN_STAMP): $(LLM_STAMP)
 llm: $(LLM_STAMP) $(if $(filter qwen,$(LLM)),$(QWEN_STAMP))
 
 run-llm: llm $(ONNX)
-	test -f $(INDEX_DIR)/CURRENT || $(BIN)/rag build --index-dir $(INDEX_DIR) $(ARTICLES)
+	$(ensure_index)
 	GGUF=$$($(BIN)/python -m bench.llm_models path $(LLM)) || exit 1; \
 	$(BIN)/python -m llama_cpp.server --host 127.0.0.1 --port $(LLM_PORT) --model "$$GGUF" \
 		--model_alias $(LLM) --n_ctx 2048 --n_threads 2 > $(VENV)/llm-server.log 2>&1 & \
@@ -85,7 +108,7 @@ run-llm: llm $(ONNX)
 		$(BIN)/rag serve --index-dir $(INDEX_DIR) --articles $(ARTICLES) --host $(HOST) --port $(PORT)
 
 run: $(STAMP) $(ONNX)
-	test -f $(INDEX_DIR)/CURRENT || $(BIN)/rag build --index-dir $(INDEX_DIR) $(ARTICLES)
+	$(ensure_index)
 	$(BIN)/rag serve --index-dir $(INDEX_DIR) --articles $(ARTICLES) --host $(HOST) --port $(PORT)
 
 # the fitted answer scorer reproduces its recorded dev numbers (builds the three dev indexes: minutes)

@@ -292,8 +292,9 @@ class VocabularyOut(BaseModel):
 class JobOut(BaseModel):
     id: str
     state: Literal["running", "succeeded", "failed"]
-    done: int
-    total: int
+    phase: str = Field("embedding", description="reading, chunking, annotating or embedding")
+    done: int = Field(description="Files read, articles chunked or annotated, texts embedded")
+    total: int = Field(description="Of how many, in this phase")
     error: str | None
     started: str
     finished: str | None

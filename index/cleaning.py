@@ -1,8 +1,9 @@
 """Conservative cleaning of article bodies: whitespace, and web boilerplate lines.
 
-Only whole lines are ever removed, and only when they match a known boilerplate phrase ("2 Min Read",
-"Share This Article", "Leave a Reply", ...). A line of more than `MAX_BOILERPLATE_WORDS` words is kept
-unless it consists of known phrases only, so a sentence of the article itself is never dropped.
+Only whole lines are ever removed, and only when they are known boilerplate (`index.boilerplate`:
+"2 Min Read", "Share This Article", "Subscribe to continue reading.", cookie notices, ...), or the
+headlines listed under a "Related articles" heading. A line is kept unless every sentence of it is
+boilerplate, so a sentence of the article itself is never dropped.
 """
 
 from __future__ import annotations
@@ -10,56 +11,13 @@ from __future__ import annotations
 import logging
 import re
 
+from index.boilerplate import MAX_PHRASE_WORDS, is_boilerplate, is_headline, is_list_heading
+
+__all__ = ["MAX_BOILERPLATE_WORDS", "clean_text", "is_boilerplate"]
+
+MAX_BOILERPLATE_WORDS = MAX_PHRASE_WORDS
+
 logger = logging.getLogger(__name__)
-
-MAX_BOILERPLATE_WORDS = 12
-
-# Whole phrases, matched case-insensitively against a complete line. A line made of several of them
-# ("Your email address will not be published. Required fields are marked *") is boilerplate too.
-_PHRASES = [
-    r"\d+\s*(?:-\s*)?(?:min|mins|minute|minutes)\s+read",
-    r"reading time\s*:?\s*\d+\s*(?:min|mins|minute|minutes)",
-    r"share (?:this|the) (?:article|story|post|page)",
-    r"share this",
-    r"share on (?:facebook|twitter|x|linkedin|whatsapp|reddit|email|telegram|pinterest)",
-    r"click to (?:share|email|print) (?:on|this|a link)[^()]{0,40}(?:\(opens in new window\))?",
-    r"like this",
-    r"like loading\s*(?:\.\.\.|…)?",
-    r"leave a (?:comment|reply)",
-    r"cancel reply",
-    r"(?:no|\d+) comments?(?: yet)?",
-    r"be the first to comment",
-    r"view (?:all )?comments",
-    r"your email address will not be published",
-    r"required fields are marked\s*\*?",
-    r"save my name, email, and website in this browser for the next time i comment",
-    r"post comment",
-    r"subscribe to (?:our|the) newsletter",
-    r"sign up (?:for|to) (?:our|the) newsletter",
-    r"advertisement(?:\s*[-–—]\s*scroll to continue)?",
-    r"sponsored content",
-    r"read more",
-    r"continue reading",
-    r"related (?:articles|stories|posts|content|news)",
-    r"more stories",
-    r"you (?:may|might) also like",
-    r"recommended for you",
-    r"skip to (?:main )?content",
-    r"back to top",
-    r"post navigation",
-    r"(?:previous|next) (?:article|post|story)",
-    r"follow us on (?:facebook|twitter|x|instagram|linkedin|social media)",
-    r"all rights reserved",
-]
-_SEPARATORS = r"[\s.:;,|*•·–—-]*"
-_PHRASE_LINE = re.compile(rf"^(?:(?:{'|'.join(_PHRASES)}){_SEPARATORS})+$", re.IGNORECASE)
-
-# A label followed by free text ("Read more: Caravan reaches border"): boilerplate only when short.
-_LABELLED_LINE = re.compile(
-    r"^(?:read more|read also|also read|see also|related|more|tags|topics|filed under|posted in)\s*:\s*\S"
-    r"|^(?:©|copyright\s+(?:©\s*)?\d{4})",
-    re.IGNORECASE,
-)
 
 # Share buttons and the like: removed only in the trailing block, where nothing of the body follows.
 _TAIL_ONLY_LINE = re.compile(
@@ -82,20 +40,27 @@ def clean_text(text: str) -> str:
     one, and the result is stripped. Idempotent: `clean_text(clean_text(t)) == clean_text(t)`.
     """
     lines = [_normalise_line(line) for line in text.replace(_BYTE_ORDER_MARK, "").splitlines()]
-    kept = [line for line in lines if not is_boilerplate(line)]
+    kept = _without_link_lists([line for line in lines if not is_boilerplate(line) or is_list_heading(line)])
     while kept and (not kept[-1] or is_boilerplate(kept[-1]) or _TAIL_ONLY_LINE.match(kept[-1])):
         kept.pop()
     return _BLANK_LINES.sub("\n\n", "\n".join(kept)).strip()
 
 
-def is_boilerplate(line: str) -> bool:
-    """True when a whole (stripped) line is known web boilerplate rather than article text."""
-    line = line.strip()
-    if not line:
-        return False
-    if _PHRASE_LINE.match(line):
-        return True
-    return len(line.split()) <= MAX_BOILERPLATE_WORDS and bool(_LABELLED_LINE.match(line))
+def _without_link_lists(lines: list[str]) -> list[str]:
+    """Drop each list heading ("Related articles") and the headline-like lines right after it."""
+    kept: list[str] = []
+    in_list = False
+    for line in lines:
+        if is_list_heading(line):
+            in_list = True
+        elif not line:
+            kept.append(line)  # a paragraph break, whether or not a list goes on
+        elif in_list and is_headline(line):
+            continue
+        else:
+            in_list = False
+            kept.append(line)
+    return kept
 
 
 def _normalise_line(line: str) -> str:

@@ -6,11 +6,8 @@ records into `Article`s (ids, validation, duplicates) in `index.sources`.
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
 import logging
 import re
-import time
 from html.parser import HTMLParser
 from typing import Any
 
@@ -19,6 +16,8 @@ import yaml
 from index.cleaning import clean_text
 from index.dates import normalise_date
 from index.errors import BadArticle
+from index.feed_ids import entry_ids
+from index.html_dates import declared_date
 
 logger = logging.getLogger(__name__)
 
@@ -86,17 +85,18 @@ def html_record(data: bytes) -> Record:
     if not body:
         raise BadArticle("no article text left in the HTML page after cleaning")
     # `filedate` is deliberately ignored: it is the extraction day, not a publication date.
+    declared, date = declared_date(data)
     return {
         "title": title,
         "text": body,
-        "date": normalise_date(fields.get("date")),
+        "date": date if declared else normalise_date(fields.get("date"), date_only=True),
         "source": _optional_text(fields.get("sitename")),
         "url": _optional_text(fields.get("url")),
     }
 
 
 def feed_records(data: bytes) -> list[Record]:
-    """One record per RSS/Atom entry: id = guid else link, HTML stripped, source = feed title."""
+    """One record per RSS/Atom entry: id by `index.feed_ids`, HTML stripped, source = feed title."""
     import feedparser  # imported here: it costs ~0.2 s, and most runs read no feed
 
     parsed = feedparser.parse(data)
@@ -110,8 +110,10 @@ def feed_records(data: bytes) -> list[Record]:
     if not entries:
         logger.info("feed has no entries")
         return []
-    source = _optional_text(parsed.get("feed", {}).get("title"))
-    return [_entry_record(entry, source) for entry in entries]
+    feed = parsed.get("feed", {})
+    records = [_entry_record(entry, _optional_text(feed.get("title"))) for entry in entries]
+    ids = entry_ids(entries, [record["text"] for record in records], feed)  # index.feed_ids: the rule
+    return [{**record, "id": entry_id} for record, entry_id in zip(records, ids, strict=True)]
 
 
 def html_to_text(fragment: str) -> str:
@@ -130,7 +132,6 @@ def _entry_record(entry: Any, source: str | None) -> Record:
     elif entry.get("summary"):
         body = _detail_text({"value": entry.get("summary"), **(entry.get("summary_detail") or {})})
     return {
-        "id": _optional_text(entry.get("id")) or _optional_text(entry.get("link")),
         "title": " ".join((entry.get("title") or "").split()),
         "text": body,
         "date": _entry_date(entry),
@@ -146,14 +147,12 @@ def _detail_text(detail: Any) -> str:
 
 
 def _entry_date(entry: Any) -> str | None:
+    # The string as written, through the one date rule (index.dates). Never feedparser's
+    # `*_parsed` struct: its lenient parse invents days ("2024" -> 2024-01-01, kurtmckee/feedparser#75).
     for key in ("published", "updated", "created"):
-        date = normalise_date(entry.get(key), date_only=True)
+        date = normalise_date(dict.get(entry, key), date_only=True)
         if date:
             return date
-        # feedparser understands more formats than we do; its struct_time is in UTC
-        parsed = entry.get(f"{key}_parsed")
-        if isinstance(parsed, time.struct_time):
-            return dt.datetime.fromtimestamp(calendar.timegm(parsed), dt.UTC).date().isoformat()
     return None
 
 

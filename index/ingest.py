@@ -122,7 +122,7 @@ def build(
     """Full rebuild into a new generation, switched to only when complete. Bad files are reported.
 
     `annotator` finds the typed spans (default: spaCy, index/annotate.py)."""
-    result = read_paths(paths, limits)
+    result = read_paths(paths, limits, progress)
     if not result.articles:
         raise BadArticle(
             "no article could be read from "
@@ -152,7 +152,7 @@ def add(
     limits: ReadLimits = DEFAULT_LIMITS,
 ) -> IngestReport:
     """Upsert the articles read from `paths` by id: unchanged ones cost nothing, changed ones are replaced."""
-    result = read_paths(paths, limits)
+    result = read_paths(paths, limits, progress)
     return add_articles(
         index_dir, result.articles, embedder, params, progress, failed=result.failures, annotator=annotator
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,17 +58,23 @@ class ReadResult:
     failures: list[ReadFailure]
 
 
-def read_paths(paths: Sequence[str | Path], limits: ReadLimits = DEFAULT_LIMITS) -> ReadResult:
+def read_paths(
+    paths: Sequence[str | Path],
+    limits: ReadLimits = DEFAULT_LIMITS,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> ReadResult:
     """Read every article under `paths` (folders recursively, sorted; hidden entries skipped).
 
     Never raises for bad input: an unreadable file or record becomes a `ReadFailure`, and a later
     article whose id was already read becomes one too ("duplicate id X, first seen in P"). A file over
     one of `limits` is refused whole (index/limits.py); a file's failures past
     `limits.max_failures_listed` are summed up in one line.
+    `progress(files read, files found, "reading")` is called before the first file and after each.
     """
     if isinstance(paths, str | Path):
         paths = [paths]  # one path, not a sequence of characters
     batch = _Batch(limits=limits, budget=FailureBudget(limits.max_failures_listed))
+    files: list[tuple[Path, str]] = []  # (file, its id when it holds one article)
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -76,16 +82,22 @@ def read_paths(paths: Sequence[str | Path], limits: ReadLimits = DEFAULT_LIMITS)
                 if _format_of(file) is None:
                     logger.debug("skipping %s: not an article format", file)
                     continue
-                batch.read_file(file, file.relative_to(path).with_suffix("").as_posix())
+                files.append((file, file.relative_to(path).with_suffix("").as_posix()))
         elif path.is_file():
             if _format_of(path) is None:
                 batch.fail(str(path), f"unsupported file type {path.suffix!r} (expected {_suffixes()})")
                 continue
-            batch.read_file(path, path.stem)
+            files.append((path, path.stem))
         elif not path.exists():
             batch.fail(str(path), "no such file or directory")
         else:
             batch.fail(str(path), "not a regular file or folder")
+    for done, (file, file_id) in enumerate(files):
+        if progress:
+            progress(done, len(files), "reading")
+        batch.read_file(file, file_id)
+    if progress:
+        progress(len(files), len(files), "reading")
     return ReadResult(articles=batch.articles, failures=batch.failures)
 
 

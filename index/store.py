@@ -314,6 +314,13 @@ class Database:
             out.setdefault(str(cluster), []).append(tuple(member))
         return out
 
+    def newest_title(self) -> str | None:
+        """The title of the most recently dated article (undated ones last), None in an empty index."""
+        row = self.conn.execute(
+            "SELECT title FROM articles WHERE title != '' ORDER BY date IS NULL, date DESC, id LIMIT 1"
+        ).fetchone()
+        return str(row[0]) if row else None
+
     def article_ids(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM articles ORDER BY id")]
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -27,8 +28,21 @@ from index.vectors import SENTENCE_VECTORS, VECTORS, FaissStore
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]  # (texts embedded so far, texts to embed): chunks and sentences
+
+class Progress(Protocol):
+    """Told how far a write has got: `(done, total, phase)`, phase one of `PHASES`.
+
+    reading: files read of files found · chunking: articles cut into chunks and sentences ·
+    annotating: articles whose named entities are found · embedding: texts (chunks + sentences)
+    embedded. Each phase starts with `(0, total)`, so a display has a count from its first second.
+    """
+
+    def __call__(self, done: int, total: int, phase: str = "embedding") -> None: ...
+
+
+PHASES = ("reading", "chunking", "annotating", "embedding")
 EMBED_BATCH = 64
+ANNOTATE_BATCH = 8  # articles per annotator call: spaCy batches within it
 CHUNK, SENTENCE = 0, 1  # which store a pending vector goes to
 
 
@@ -124,7 +138,10 @@ class IndexWriter:
         hashes = self.db.content_hashes()
         pending: list[tuple[int, int, str]] = []  # (store, chunk or sentence id, text to embed)
         changed: list[Article] = []
-        for article in articles:
+        articles = list(articles)
+        for count, article in enumerate(articles):
+            if progress:
+                progress(count, len(articles), "chunking")
             old = hashes.get(article.id)
             if old == article.content_hash:
                 self.stats.unchanged.append(article.id)
@@ -147,7 +164,9 @@ class IndexWriter:
             pending += [(CHUNK, c.id, document_text(title, c.text)) for c in chunks]
             pending += [(SENTENCE, r.id, text) for r, text in self._sentences(article)]
             changed.append(article)
-        self._annotate(changed)
+        if progress:
+            progress(len(articles), len(articles), "chunking")
+        self._annotate(changed, progress)
         self._embed(pending, progress)
         return self.stats
 
@@ -162,19 +181,28 @@ class IndexWriter:
         self.db.put_sentences(rows)
         return [(r, article.text[r.start : r.end]) for r in rows]
 
-    def _annotate(self, articles: Sequence[Article]) -> None:
+    def _annotate(self, articles: Sequence[Article], progress: Progress | None = None) -> None:
+        """Store each article's typed spans, in batches so that progress moves (spaCy: ~0.3 s an article)."""
         if not articles:
             return
         if self._annotator is None:
             self._annotator = load_annotator(self.annotator_name.split(":")[0])
             self.annotator_name = self._annotator.name
-        found = self._annotator.annotate(a.text for a in articles)
-        for article, spans in zip(articles, found, strict=True):
-            self.db.put_spans(article.id, ((a.start, a.end, a.label) for a in spans))
+        for start in range(0, len(articles), ANNOTATE_BATCH):
+            if progress:
+                progress(start, len(articles), "annotating")
+            batch = articles[start : start + ANNOTATE_BATCH]
+            found = self._annotator.annotate(a.text for a in batch)
+            for article, spans in zip(batch, found, strict=True):
+                self.db.put_spans(article.id, ((a.start, a.end, a.label) for a in spans))
+        if progress:
+            progress(len(articles), len(articles), "annotating")
 
     def _embed(self, pending: list[tuple[int, int, str]], progress: Progress | None) -> None:
         """Embed chunks and sentences in batches; the progress callback counts both."""
         total = len(pending)
+        if progress:
+            progress(0, total, "embedding")
         for i in range(0, total, EMBED_BATCH):
             batch = pending[i : i + EMBED_BATCH]
             vecs = self.embedder.embed_documents([text for _, _, text in batch])
@@ -187,7 +215,7 @@ class IndexWriter:
             self.stats.sentences_embedded += len(batch) - embedded
             gens.crashpoint("mid-embedding")
             if progress:
-                progress(i + len(batch), total)
+                progress(i + len(batch), total, "embedding")
 
     def _delete(self, article_id: str) -> None:
         self.duplicates.remove(article_id)  # first: it re-clusters the article's copies

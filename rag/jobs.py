@@ -32,8 +32,9 @@ def _now() -> str:
 class Job:
     id: str
     state: State = "running"
-    done: int = 0  # chunks embedded so far
-    total: int = 0  # chunks to embed (0 until reading and chunking are done)
+    phase: str = "reading"  # index.writer.PHASES: reading, chunking, annotating, embedding
+    done: int = 0  # files read / articles chunked / annotated / texts embedded, in this phase
+    total: int = 0  # of how many, in this phase
     error: str | None = None
     started: str = ""
     finished: str | None = None
@@ -62,8 +63,8 @@ class Jobs:
         return job
 
     def _run(self, job: Job, work: Work) -> None:
-        def progress(done: int, total: int) -> None:
-            job.done, job.total = done, total
+        def progress(done: int, total: int, phase: str = "embedding") -> None:
+            job.phase, job.done, job.total = phase, done, total
 
         try:
             report = work(progress)

@@ -128,6 +128,14 @@ class Library:
                 raise ArticleNotFound(f"no article with id {article_id!r} in {self.settings.index.dir}")
             return ArticleView(article, reader.db.chunks_of(article_id), reader.generation)
 
+    def suggested_question(self) -> str:
+        """A question that fits the served articles (about the newest one), for a start-up hint."""
+        with self._snapshot() as reader:
+            title = reader.db.newest_title()
+        if not title:
+            return "What happened?"
+        return f'What do the articles say about "{title.rstrip(".?! ")}"?'
+
     # -- writes --------------------------------------------------------------------------------------
     def build(self, paths: Sequence[str | Path], progress: Progress | None = None) -> IngestReport:
         """A full rebuild from `paths` into a new generation, switched to only when complete."""

@@ -20,13 +20,22 @@ class Reason(StrEnum):
     GENERATOR_UNAVAILABLE = "generator_unavailable"  # not an abstention: the extractive answer stands in
 
 
+# One plain sentence per reason, for a person (the chat page shows it under an abstention; GET
+# /vocabulary serves it): what happened, in words, never the code.
 DESCRIPTIONS: dict[Reason, str] = {
-    Reason.EMPTY_QUESTION: "the question had no words",
-    Reason.NO_PASSAGES: "nothing in the index matched",
-    Reason.WEAK_EVIDENCE: "no sentence likely enough to answer (the fitted threshold) or relevant enough",
-    Reason.ANSWER_TYPE_MISSING: "no passage holds the kind of answer asked for (a number, a date, …)",
-    Reason.LLM_ABSTAINED: "the language model said the passages do not answer",
-    Reason.UNSUPPORTED_ANSWER: "no sentence the language model wrote is supported by its citations",
-    Reason.GENERATOR_UNAVAILABLE: "the language model failed; answered extractively",
+    Reason.EMPTY_QUESTION: "The question had no words to look for.",
+    Reason.NO_PASSAGES: "Nothing in the articles matched the question.",
+    Reason.WEAK_EVIDENCE: "No sentence in the articles answers the question closely enough to quote it.",
+    Reason.ANSWER_TYPE_MISSING: (
+        "The articles mention the subject, but none of them gives the kind of answer asked for "
+        "(a number, a date, a name, …)."
+    ),
+    Reason.LLM_ABSTAINED: "The language model read the passages and found no answer in them.",
+    Reason.UNSUPPORTED_ANSWER: (
+        "The language model's answer was not backed by the articles, so it is not shown."
+    ),
+    Reason.GENERATOR_UNAVAILABLE: (
+        "The language model was unavailable; the answer was taken from the articles."
+    ),
 }
 ABSTENTIONS = frozenset(Reason) - {Reason.GENERATOR_UNAVAILABLE}

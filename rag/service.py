@@ -78,7 +78,10 @@ class Assistant(Library):
         BadAsOf for anything else."""
         r, a = self.settings.retrieval, self.settings.answer
         wanted = as_of or a.as_of
-        newest = self.reader().db.newest_date() if wanted.strip().lower() == "newest" else None
+        newest = None
+        if wanted.strip().lower() == "newest":
+            with self.lease() as reader:
+                newest = reader.db.newest_date()
         return AskOptions(
             k=k or r.k,
             mode=mode or r.mode,

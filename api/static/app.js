@@ -440,8 +440,10 @@ class AssistantTurn {
     if (answer.abstained) {
       this.root.classList.add("abstained");
       const note = el("p", "abstain-note");
-      note.append(el("strong", null, "No answer in these articles"));
-      if (answer.reason) note.append(" ", el("code", null, answer.reason));
+      note.append(el("strong", null, "No answer in these articles."));
+      // the reason as a sentence (GET /vocabulary); the code itself stays in the data, never on screen
+      const why = reasonSentences.get(answer.reason) || "The articles do not answer this question.";
+      note.append(" ", why);
       this.root.insertBefore(note, this.answer);
     }
     this.showGenerator(answer);
@@ -530,6 +532,9 @@ class AssistantTurn {
 // GET /vocabulary names the generators this server can use now (`configured`) and its default, from
 // the server's registry. With more than one, the page offers the choice. The server's default is
 // sent as no `generator` field at all, so the server stays in charge of it.
+// reason code -> the sentence a person reads (GET /vocabulary `reasons`)
+const reasonSentences = new Map();
+
 const generatorState = {
   offered: false,
   names: [],
@@ -544,6 +549,9 @@ async function loadGenerators() {
     vocabulary = await response.json();
   } catch {
     return; // no choice offered: answers come from the server's default, as before
+  }
+  for (const reason of Array.isArray(vocabulary?.reasons) ? vocabulary.reasons : []) {
+    if (reason && typeof reason.name === "string") reasonSentences.set(reason.name, String(reason.description));
   }
   const names = vocabulary && Array.isArray(vocabulary.configured) ? vocabulary.configured : [];
   if (names.length < 2) return;

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -19,6 +19,7 @@ from rich.progress import (
     Progress,
     ProgressColumn,
     Task,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -54,6 +55,17 @@ def one_of(option: str, value: str | None, names: Iterable[str]) -> str | None:
     if value is not None and value not in choices:
         raise typer.BadParameter(f"{option} must be one of {', '.join(choices)}, not {value!r}")
     return value
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 article`, `2 articles`, `0 articles` (plain words for a person reading the output)."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+def usage_error(message: str) -> NoReturn:
+    """Print `error: message` on stderr, unwrapped (greppable), and exit 2 as a usage error."""
+    err.print(f"error: {message}", markup=False, highlight=False, style="red", soft_wrap=True)
+    raise typer.Exit(2)
 
 
 def checked_mode(mode: str | None) -> str | None:
@@ -100,26 +112,47 @@ class RateColumn(ProgressColumn):
         return Text(f"{speed:6.1f}/s" if speed else "     -/s")
 
 
+# what each build phase counts (index.writer.PHASES): (one, several)
+UNITS = {
+    "reading": ("file", "files"),
+    "chunking": ("article", "articles"),
+    "annotating": ("article (names and places)", "articles (names and places)"),
+    "embedding": ("text (chunk or sentence)", "texts (chunks + sentences)"),
+}
+
+
+class UnitColumn(ProgressColumn):
+    """What the count counts, singular when the total is 1 ("1/1 file")."""
+
+    def render(self, task: Task) -> Text:
+        one, several = task.fields.get("units", ("", ""))
+        return Text(one if task.total == 1 else several)
+
+
 @contextmanager
-def progress_bar(description: str, quiet: bool = False) -> Iterator[ProgressFn]:
-    """A progress bar of texts embedded (chunks and sentences) per second on stderr; nothing when quiet."""
+def progress_bar(description: str = "", quiet: bool = False) -> Iterator[ProgressFn]:
+    """One progress line per build phase on stderr ("reading 12/40 files", then chunking,
+    annotating, embedding), each with its count from its start; nothing when quiet."""
     if quiet:
-        yield lambda done, total: None
+        yield lambda done, total, phase="embedding": None
         return
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("texts (chunks + sentences)"),
+        UnitColumn(),
         RateColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=err, transient=False) as bar:
-        task = bar.add_task(description, total=None)
+        tasks: dict[str, TaskID] = {}
 
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+        def update(done: int, total: int, phase: str = "embedding") -> None:
+            if phase not in tasks:
+                label = f"{description} {phase}".strip()
+                tasks[phase] = bar.add_task(label, total=total, units=UNITS.get(phase, (phase, phase)))
+            bar.update(tasks[phase], completed=done, total=total)
 
         yield update
 

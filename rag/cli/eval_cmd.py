@@ -175,7 +175,7 @@ def eval_cmd(
     embedder = embedder_for(settings)
     source = IndexSource(index_dir=index_dir, articles=articles, cache_root=cache_dir)
     cached = lookup(articles, embedder, chunking_of(settings), cache_dir) if articles else None
-    with progress_bar("embedding articles", quiet=articles is None or cached is not None) as build_progress:
+    with progress_bar("articles:", quiet=articles is None or cached is not None) as build_progress:
         used_dir, index_info = prepare_index(source, settings, embedder, build_progress)
     if articles is not None:
         how = "reused (nothing embedded)" if index_info["cached"] else "built"

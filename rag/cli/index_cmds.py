@@ -13,6 +13,7 @@ from rag.cli.app import (
     JsonOut,
     Model,
     app,
+    counted,
     embedder_for,
     err,
     out,
@@ -30,10 +31,11 @@ def _finish(report: IngestReport, as_json: bool) -> None:
         print_json(report.to_dict())
     else:
         err.print(
-            f"[green]generation {report.generation}[/]: {report.articles} articles, {report.chunks} chunks "
-            f"(added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
-            f"removed {report.removed}; embedded {report.chunks_embedded} chunks and "
-            f"{report.sentences_embedded} sentences in {report.seconds:.1f} s)"
+            f"[green]generation {report.generation}[/]: {counted(report.articles, 'article')}, "
+            f"{counted(report.chunks, 'chunk')} (added {report.added}, updated {report.updated}, "
+            f"unchanged {report.unchanged}, removed {report.removed}; embedded "
+            f"{counted(report.chunks_embedded, 'chunk')} and "
+            f"{counted(report.sentences_embedded, 'sentence')} in {report.seconds:.1f} s)"
         )
     for failure in report.failed:
         err.print(f"[red]failed[/] {failure.path}: {failure.error}")
@@ -48,7 +50,7 @@ def build(paths: Paths, index_dir: IndexDir = None, model: Model = None, as_json
     """Rebuild the index from scratch into a new generation, switched to only when complete."""
     s = settings_with(index_dir, model)
     library = Library(s, embedder_for(s))
-    with progress_bar("embedding") as progress:
+    with progress_bar() as progress:
         report = library.build(paths, progress)
     _finish(report, as_json)
 
@@ -58,7 +60,7 @@ def add(paths: Paths, index_dir: IndexDir = None, model: Model = None, as_json: 
     """Add or update articles by id; only new or changed articles are embedded."""
     s = settings_with(index_dir, model)
     library = Library(s, embedder_for(s))
-    with progress_bar("embedding") as progress:
+    with progress_bar() as progress:
         report = library.add(paths, progress)
     _finish(report, as_json)
 
@@ -100,7 +102,13 @@ def info(index_dir: IndexDir = None, as_json: JsonOut = False) -> None:
         print_json(data)
         return
     for key, value in data.items():
-        out.print(f"[bold]{key:>14}[/]  {value}")
+        label = key.replace("_", " ")
+        if isinstance(value, dict):  # one readable line per setting, not a Python dict
+            out.print(f"[bold]{label:>14}[/]", highlight=False)
+            for name, setting in value.items():
+                out.print(f"{'':>14}  {name.replace('_', ' ')}: {setting}", markup=False, highlight=False)
+        else:
+            out.print(f"[bold]{label:>14}[/]  {value}", highlight=False)
 
 
 @app.command()
@@ -118,7 +126,7 @@ def show(
         return
     out.print(f"[bold]{article.title}[/]")
     out.print(f"{article.source or '-'} · {article.date or 'no date'} · {article.url or 'no url'}")
-    out.print(f"id {article.id} · hash {article.content_hash[:12]} · {len(chunks)} chunks\n")
+    out.print(f"id {article.id} · hash {article.content_hash[:12]} · {counted(len(chunks), 'chunk')}\n")
     out.print(article.text, markup=False, highlight=False)
     for c in chunks:
-        out.print(f"\n[dim]chunk {c.id} #{c.ordinal} [{c.start}:{c.end}] {c.tokens} tokens[/]")
+        out.print(f"\n[dim]chunk {c.id} #{c.ordinal} [{c.start}:{c.end}] {counted(c.tokens, 'token')}[/]")

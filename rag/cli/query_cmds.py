@@ -20,7 +20,9 @@ from rag.cli.app import (
     out,
     print_json,
     settings_with,
+    usage_error,
 )
+from rag.date_range import BadDateRange, date_range
 from rag.reply import Reply
 from rag.service import Assistant
 from rag.timeframe import BadAsOf, resolve_as_of
@@ -55,7 +57,12 @@ AsOf = Annotated[
 def _filters(
     source: list[str] | None, since: str | None, until: str | None, ids: list[str] | None
 ) -> Filters:
-    return Filters(sources=tuple(source or ()), article_ids=tuple(ids or ()), since=since, until=until)
+    """The filters, or a usage error (exit 2) with the message the API's 422 gives for the same dates."""
+    try:
+        first, last = date_range(since, until)
+    except BadDateRange as e:
+        usage_error(f"--{e}")
+    return Filters(sources=tuple(source or ()), article_ids=tuple(ids or ()), since=first, until=last)
 
 
 @app.command("search")
@@ -72,9 +79,9 @@ def search_cmd(
     as_json: JsonOut = False,
 ) -> None:
     """Ranked passages for a query (hybrid dense + lexical by default)."""
-    mode = checked_mode(mode)
+    mode, filters = checked_mode(mode), _filters(source, since, until, article)
     assistant = Assistant(settings_with(index_dir, model))
-    result = assistant.search(query, k=k, mode=mode, filters=_filters(source, since, until, article))
+    result = assistant.search(query, k=k, mode=mode, filters=filters)
     if as_json:
         print_json([p.to_dict() for p in result.passages])
         return
@@ -153,9 +160,9 @@ def ask_cmd(
 ) -> None:
     """Answer a question from the articles, citing the exact sentences, or say they don't."""
     mode, generator = checked_mode(mode), checked_generator(generator)
+    filters = _filters(source, since, until, article)
     assistant = Assistant(settings_with(index_dir, model))
     messages = [{"role": "user", "content": question}]
-    filters = _filters(source, since, until, article)
     options = assistant.options(k=k, mode=mode, filters=filters, as_of=as_of)
     reply = assistant.reply(messages, generator, options)
     for text in reply.deltas():

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import json
 import os
+import shlex
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,6 +15,7 @@ import typer
 from index.embedding import check_model_files
 from index.errors import RagError
 from rag.cli.app import IndexDir, Model, app, err, settings_with
+from rag.library import Library
 from rag.registry import load
 from rag.service import check_generator
 from rag.settings import Settings, is_loopback
@@ -84,7 +87,6 @@ def _refuse_unsafe(s: Settings) -> None:
 
 def _announce(s: Settings) -> None:
     url = f"http://{s.server.host if ':' not in s.server.host else f'[{s.server.host}]'}:{s.server.port}"
-    body = '{"messages": [{"role": "user", "content": "Why are migrants leaving?"}]}'
     err.print(
         f"newsrag: chat page at {url}/  (index {s.index.dir}, model {s.index.model})",
         markup=False,
@@ -93,8 +95,14 @@ def _announce(s: Settings) -> None:
     if s.llm.base_url and s.llm.model:
         llm = f"answers by {s.llm.model} at {s.llm.base_url} ({s.answer.generator} by default)"
         err.print(llm, markup=False, soft_wrap=True)
+    try:
+        question = Library(s).suggested_question()  # reads the index only: no model is loaded
+    except RagError as e:
+        err.print(str(e), markup=False, soft_wrap=True)  # e.g. "no index in DIR: run `rag build PATH…` first"
+        question = "What happened?"
+    body = shlex.quote(json.dumps({"messages": [{"role": "user", "content": question}]}, ensure_ascii=False))
     err.print(
-        f"try: curl -s {url}/chat -H 'Content-Type: application/json' -d '{body}'",
+        f"try: curl -s {url}/chat -H 'Content-Type: application/json' -d {body}",
         markup=False,
         soft_wrap=True,
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 from index.embedding import Embedder
 from index.live import IndexReader
+from index.writer import Progress
 from rag.evaluation.cache import DEFAULT_ROOT, cached_index
 from rag.evaluation.dataset import Question
 from rag.evaluation.metrics import Outcome, locate_quotes, ranked_articles, score_question
@@ -47,7 +48,7 @@ class EvalRun:
 
 
 def prepare_index(
-    source: IndexSource, settings: Settings, embedder: Embedder, progress: ProgressFn | None = None
+    source: IndexSource, settings: Settings, embedder: Embedder, progress: Progress | None = None
 ) -> tuple[Path, dict[str, Any]]:
     """The index directory to evaluate against, and how it was obtained."""
     if source.articles is None:
