@@ -13,7 +13,9 @@ from typing import Any
 from index.errors import IndexCorrupt, ModelMismatch
 
 FORMAT = "newsrag-index"
-FORMAT_VERSION = 2  # 2: every sentence embedded (sentences.faiss) and typed spans stored
+# 2: every sentence embedded (sentences.faiss) and typed spans stored; 3: sentences.flag (sentences that
+# address the assistant or the reader, index/instructions.py)
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 
 

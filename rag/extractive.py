@@ -25,6 +25,7 @@ import numpy as np
 from index.embedding import Embedder
 from rag.answer_types import AnswerType, has_reason_cue
 from rag.candidates import Candidate, Question, eligible, relevance
+from rag.quoting import display
 from rag.scorer import Logistic, Scorer
 from rag.short import span_features, span_text
 from rag.text import content_terms
@@ -163,5 +164,5 @@ def cite(chosen: Sequence[Candidate]) -> tuple[str, list[Citation]]:
                 score=round(c.prob, 4),
             )
         )
-        parts.append(f"{c.text} [{n}]")
+        parts.append(f"{display(c.text)} [{n}]")  # the quote stays exact; no "[3]" of it becomes a marker
     return " ".join(parts), citations
