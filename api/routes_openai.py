@@ -28,6 +28,7 @@ from api.schemas_openai import (
     chunk,
 )
 from api.sse import guarded, sse_response, text_pieces
+from rag.quoting import display
 from rag.registry import GENERATORS
 from rag.reply import Reply
 from rag.tokens import count_tokens
@@ -42,8 +43,9 @@ def sources_block(citations: Sequence[Citation]) -> str:
         return ""
     lines = []
     for c in citations:
-        details = ", ".join(part for part in (c.source, c.date, c.url) if part)
-        lines.append(f"[{c.n}] {c.title or c.article_id}" + (f" — {details}" if details else ""))
+        url = c.url if c.url and c.url.lower().startswith(("http://", "https://")) else None  # no javascript:
+        details = ", ".join(part for part in (c.source, c.date, url) if part)
+        lines.append(f"[{c.n}] {display(c.title or c.article_id)}" + (f" — {details}" if details else ""))
     return "\n\nSources:\n" + "\n".join(lines)
 
 
@@ -79,7 +81,7 @@ def unverified_block(answer: Answer) -> str:
 def short_line(answer: Answer) -> str:
     """'**Émile Lévêque** [1]\n\n' for a typed question's short answer ('' without one)."""
     s = answer.short
-    return f"**{s.text}** [{s.citation}]\n\n" if s is not None and not answer.abstained else ""
+    return f"**{display(s.text)}** [{s.citation}]\n\n" if s is not None and not answer.abstained else ""
 
 
 def content_of(answer: Answer) -> str:

@@ -21,7 +21,7 @@ Precision first: every rule needs a form that news prose does not use for report
 - `asks_credentials`: an imperative asking for "your password / credentials / PIN / card number…";
 - `reader_link`: an imperative sending the reader to a link: "click here", "visit http://… and log in";
 - `continued_instruction`: a later imperative or second-person sentence of the same paragraph as a
-  flagged one.
+  sentence that speaks to an AI (any flag above but credentials and links).
 
 Never flagged: instructions reported in the third person ("The minister told residents to stay
 indoors", "Police urged people to change their passwords": an infinitive, not an imperative), and
@@ -46,6 +46,7 @@ CREDENTIALS = "asks_credentials"
 LINK = "reader_link"
 CONTINUED = "continued_instruction"
 FLAGS = (HIDDEN, OVERRIDE, ADDRESSEE, COMMAND, CREDENTIALS, LINK, CONTINUED)
+_CONTINUED_AFTER = frozenset({HIDDEN, OVERRIDE, ADDRESSEE, COMMAND, CONTINUED})  # speaking to an AI
 
 _I = re.IGNORECASE
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
@@ -72,6 +73,8 @@ _ADDRESSEE = re.compile(
     rf"|\b(?:if|when|whenever|since)\s+you\s+are\s+(?:an?|the)\s+(?:{_AI})\b"
     rf"|\b(?:any|all|every|each)\s+(?:{_AI})\s+(?:reading|processing|summari[sz]ing|parsing|scraping"
     rf"|ingesting|indexing)\s+(?:this|these|the)\b"
+    rf"|\b(?:{_AI})\s+(?:that\s+(?:is|are)\s+)?(?:reading|processing|summari[sz]ing|parsing|scraping|ingesting"
+    rf"|indexing)\s+this\s+(?:page|article|text|story|site|document|content|report)\b"
     r"|\b(?:hinweis|nachricht|anweisung)\s+(?:an|für)\s+(?:alle\s+)?(?:KI|Sprachmodell)"
     r"|\bnote\s+(?:aux|pour\s+les)\s+(?:assistants?|IA|modèles?)"
     r"|\bnota\s+(?:para|a|per)\s+(?:los\s+|as\s+|gli\s+)?(?:asistentes|assistentes|assistenti|IA|modelos)",
@@ -87,6 +90,7 @@ _OVERRIDE = re.compile(
     r"(?:instructions|prompt|programming|guardrails|safety\s+rules)\b"
     r"|\b(?:ignore|disregard|forget)\s+(?:everything|all)\s+(?:above|before|else|you\s+(?:were|have\s+been)\s+told)"
     r"|\b(?:ignore|disregard)\s+the\s+(?:user'?s?\s+)?(?:question|query|request)\b"
+    r"|\b(?:ignore|disregard|forget)\s+(?:all\s+of\s+|everything\s+)?the\s+(?:above|foregoing|preceding)\b"
     r"|\b(?:reveal|print|show|output|repeat|leak|disclose|display)\s+(?:me\s+)?(?:your|the)\s+(?:full\s+|hidden\s+"
     r"|initial\s+|original\s+|secret\s+)?(?:system\s+prompt|instructions|prompt)\b"
     r"|\b(?:new|updated)\s+(?:system\s+)?instructions\s*:"
@@ -97,15 +101,23 @@ _OVERRIDE = re.compile(
     r"(?:instrucciones|istruzioni|instruções)\s+(?:anteriores|previas|precedenti)",
     _I,
 )
-# where an imperative can start: the sentence's start, or after ":", ";", a dash, a comma or a bracket
+# where an imperative can start: the sentence's start, after ":", ";", a dash or a bracket, or after a
+# fronted clause ("To read why…, visit …", "For details, click …"); not after any comma, where a verb
+# is more often a noun ("…, email messages and contact lists").
+_FRONTED = (
+    r"^\W*(?:to|for|if|when|whenever|before|after|once|until|unless|now|then|first|finally|instead"
+    r"|otherwise|in\s+order\s+to)\b[^,;:]{0,150},\s+"
+)
 _START = (
-    r"(?:^|[:;—–(]\s*|,\s+|\s-\s+)[\"“«„'‘]?\s*"
+    rf"(?:^|[:;—–(]\s*|\s-\s+|{_FRONTED})[\"“«„'‘]?\s*"
     r"(?:(?:please|kindly|now|then|just|simply|also|first|instead)\s*,?\s+)*"
 )
 _COMMAND = re.compile(
     _START + r"(?:(?:tell|inform|remind|warn|assure|advise|notify)\s+(?:every|all|any|each|the|your)?\s*"
-    r"(?:readers?|users?|visitors?|people|audiences?|everyone|anyone|customers?|humans?)\b"
-    r"|(?:say|state|claim|answer|respond|reply|write|output|print|type)\s+(?:only|just|exactly|with|that|:)"
+    r"(?:readers?|users?|visitors?|audiences?|customers?|humans?)\b"
+    r"|(?:say|answer|respond|reply|write|output|print|type)\s+(?:only|just|exactly|with\s+(?:only|just"
+    r"|exactly|the\s+word|[\"“'‘]))"
+    r"|(?:answer|respond|reply)\s+(?:to\s+(?:every|all|any|each)\s+\w+\s+)?(?:that|with)\b"
     r"|(?:always|only)\s+(?:answer|respond|reply|say|mention|recommend|cite|claim|state)\b"
     r"|(?:do\s+not|don't|never)\s+(?:mention|reveal|cite|disclose)\s+(?:the|this|that|any|your)\b"
     r"|you\s+(?:must|should|will|shall|are\s+to|need\s+to|have\s+to)\s+(?:now\s+|always\s+|only\s+)?"
@@ -138,7 +150,8 @@ _LINK = re.compile(
     r"|\b(?:this|the|following)\s+link\b|\b(?:log|sign)\s?(?:in|on)\b|\blogin\b",
     _I,
 )
-_CLICK_HERE = re.compile(r"\b(?:click|tap)\s+(?:here|on\s+(?:this|the)\s+link)\b", _I)
+_CLICK_HERE = re.compile(_START + r"(?:click|tap)\s+(?:here|on\s+(?:this|the)\s+link)\b", _I)
+_CLAUSE = re.compile(r"[^);]{0,100}")  # how far after its verb a link belongs to the imperative
 _REPORTING = re.compile(
     r"\b(?:said|says|say|told|tells|asked|asks|wrote|writes|added|adds|warned|warns|urged|urges|posted"
     r"|typed|claimed|stated|instructed|ordered|explained|reported|announced|tweeted|texted|saying"
@@ -156,7 +169,7 @@ def instruction_flag(sentence: str) -> str | None:
     table. Reported speech is never flagged (except markup): a match inside a quotation attributed
     with a reporting verb, an infinitive ("told the bot to ignore…"), or an imperative after a
     reporting verb ("Police said: call 999")."""
-    if _TEMPLATE.search(sentence) or "<!--" in sentence or "-->" in sentence:
+    if _TEMPLATE.search(sentence) or "<!--" in sentence:
         return HIDDEN
     quotes = [m.span() for m in _QUOTED.finditer(sentence)]
     outside = _outside(sentence, quotes)
@@ -188,7 +201,7 @@ def instruction_flag(sentence: str) -> str | None:
             start = imperative.start() if imperative is not None and asked else 0
             if not _NEGATED.search(sentence[start : credential.start()]):
                 return CREDENTIALS
-    if found(_CLICK_HERE, imperative=True) or (imperative and _LINK.search(sentence, imperative.end())):
+    if found(_CLICK_HERE, imperative=True) or (imperative and _LINK.search(_clause(sentence, imperative))):
         return LINK
     return None
 
@@ -209,12 +222,18 @@ def flag_sentences(text: str, spans: Sequence[Span]) -> list[str | None]:
         if flag is None and any(a < span.end and span.start < b for a, b in hidden):
             flag = HIDDEN
         same_paragraph = previous is not None and "\n" not in text[previous.end : span.start]
-        continues = flags and flags[-1] is not None and same_paragraph
+        continues = flags and flags[-1] in _CONTINUED_AFTER and same_paragraph
         if flag is None and continues and (_IMPERATIVE.match(sentence) or _SECOND_PERSON.search(sentence)):
             flag = CONTINUED
         flags.append(flag)
         previous = span
     return flags
+
+
+def _clause(sentence: str, verb: re.Match[str]) -> str:
+    """The words after an imperative's verb that still belong to it (up to a bracket or semicolon)."""
+    after = _CLAUSE.match(sentence, verb.end())
+    return after.group() if after else ""
 
 
 def _outside(text: str, spans: Sequence[tuple[int, int]]) -> str:
