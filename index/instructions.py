@@ -59,7 +59,7 @@ _TEMPLATE = re.compile(
 # the addressee: an AI assistant, named as such ("AI", "chatbot", "language model", "LLM", …)
 _AI = (
     r"(?:(?:AI|A\.I\.|artificial[- ]intelligence|virtual|LLM)[- ]?)?"
-    r"(?:assistants?|chat ?bots?|bots?|language models?|LLMs?|models?|agents?|systems?|tools?"
+    r"(?:assistants?|chat ?bots?|bots?|(?:large\s+)?language models?|LLMs?|models?|agents?|systems?|tools?"
     r"|crawlers?|scrapers?|summari[sz]ers?|GPTs?|ChatGPT|Claude|Gemini|Copilot)"
     r"|AIs?|A\.I\.|artificial intelligence"
 )
