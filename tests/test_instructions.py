@@ -96,7 +96,7 @@ def test_sentences_that_address_the_assistant_or_the_reader_are_flagged(sentence
         "Drivers often ignore the rules, police said.",
         "Enter the competition before June.",
         "Experience ---> Effect on my political career.",
-        "Partial contents of her email account, email messages and contact lists, were posted at Wikileaks.org.",
+        "Her account, email messages and contact lists, were posted at Wikileaks.org.",
         "The AI system summarised the text for readers.",
         "Say what you will about him, he won the vote.",
         "Analysts expect the system to ignore previous rulings.",
