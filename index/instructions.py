@@ -69,7 +69,7 @@ _ADDRESSEE = re.compile(
     rf"\s+(?:to|for)\s+(?:all\s+|any\s+|the\s+)?(?:{_AI}){_AFTER_ADDRESSEE}"
     rf"|^\W{{0,3}}(?:dear|hey|hello|hi|attention|attn)\s*,?\s+(?:{_AI})\b"
     rf"|^\W{{0,3}}(?:{_AI})\s*[:,]\s+(?:please\s+)?(?:ignore|disregard|forget|tell|say|write|answer|respond"
-    rf"|reply|do|don't|never|always|you)\b"
+    rf"|reply|do|don't|never|always|you|your|when|whenever|if|remember|note|from\s+now\s+on|make\s+sure)\b"
     rf"|\b(?:if|when|whenever|since)\s+you\s+are\s+(?:an?|the)\s+(?:{_AI})\b"
     rf"|\b(?:any|all|every|each)\s+(?:{_AI})\s+(?:reading|processing|summari[sz]ing|parsing|scraping"
     rf"|ingesting|indexing)\s+(?:this|these|the)\b"
@@ -78,6 +78,12 @@ _ADDRESSEE = re.compile(
     r"|\b(?:hinweis|nachricht|anweisung)\s+(?:an|für)\s+(?:alle\s+)?(?:KI|Sprachmodell)"
     r"|\bnote\s+(?:aux|pour\s+les)\s+(?:assistants?|IA|modèles?)"
     r"|\bnota\s+(?:para|a|per)\s+(?:los\s+|as\s+|gli\s+)?(?:asistentes|assistentes|assistenti|IA|modelos)",
+    _I,
+)
+# "Language models should answer that …" at a sentence's start, unless attributed ("…, regulators said")
+_ADDRESSEE_MODAL = re.compile(
+    rf"^\W{{0,3}}(?:{_AI})\s+(?:must|should|shall|are\s+to|need\s+to|will)\s+(?:now\s+|always\s+|only\s+)?"
+    rf"(?:answer|respond|reply|say|state|claim|write|output)\s+(?:that|with|only|:|[\"“'‘])",
     _I,
 )
 _OVERRIDE = re.compile(
@@ -158,6 +164,7 @@ _REPORTING = re.compile(
     r"|telling|according\s+to|(?:message|e-?mail|text|note|sign|letter|post|notice)\s+reads?)\b",
     _I,
 )
+_REPORTED_BEFORE = re.compile(_REPORTING.pattern + r"\s*[:,]?\s*[\"“«„'‘]?\s*$", _I)  # "Police said: call…"
 _QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|«[^»]*»|„[^“”]*[“”]|‘[^’]*’|(?<![\w])'[^']*'(?![\w])")
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours)\b", _I)
 
@@ -182,14 +189,14 @@ def instruction_flag(sentence: str) -> str | None:
                 continue  # a quotation, with who said it: reported
             if sentence[max(0, at - 3) : at].lower() == "to ":
                 continue  # an infinitive: "told residents to …"
-            if imperative and _REPORTING.search(outside[:at]):
+            if imperative and _REPORTED_BEFORE.search(outside[:at]):
                 continue  # "Police said: call …"
             return m
         return None
 
     if found(_OVERRIDE):
         return OVERRIDE
-    if found(_ADDRESSEE):
+    if found(_ADDRESSEE) or (found(_ADDRESSEE_MODAL) and not _REPORTING.search(outside)):
         return ADDRESSEE
     if found(_COMMAND, imperative=True):
         return COMMAND
