@@ -20,8 +20,9 @@ from importlib import resources
 from string import Template
 
 from index.chunking import get_encoding
+from index.instructions import instruction_flag
 from index.sentences import split_sentences
-from rag.quoting import squeeze, usable
+from rag.quoting import display, squeeze, usable
 from rag.text import content_terms
 from rag.types import Answer, Passage
 
@@ -59,9 +60,17 @@ class Prompt:
     instructions: str  # our own words in it, not the question's (a reply repeating them leaks the prompt)
 
 
+def _title(p: Passage) -> str:
+    """The title as the model reads it: not at all when it addresses the assistant or the reader (the
+    detector of the article's sentences, index/instructions.py), and with no "[n]" of its own."""
+    if p.title and instruction_flag(p.title) is None:
+        return display(p.title)
+    return p.article_id
+
+
 def _header(n: int, p: Passage) -> str:
     details = ", ".join(part for part in (p.source, p.date) if part)
-    return f"[{n}] {p.title or p.article_id}" + (f" ({details})" if details else "")
+    return f"[{n}] {_title(p)}" + (f" ({details})" if details else "")
 
 
 def _fenced(n: int, p: Passage, text: str, nonce: str) -> str:
@@ -134,7 +143,7 @@ def answer_prompt(
 
 
 def _sentence_line(n: int, p: Passage) -> str:
-    details = ", ".join(part for part in (p.title or p.article_id, p.source, p.date) if part)
+    details = ", ".join(part for part in (_title(p), p.source, p.date) if part)
     return f"[{n}] ({details}) {' '.join(usable(p).split())}"
 
 
