@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from rag.quoting import display
 from rag.types import Answer, Citation, also_reported
 
 
@@ -21,9 +22,10 @@ def sources_block(citations: Sequence[Citation]) -> str:
         return ""
     lines = []
     for c in citations:
-        details = ", ".join(part for part in (c.source, c.date, c.url) if part)
+        url = c.url if c.url and c.url.lower().startswith(("http://", "https://")) else None  # no javascript:
+        details = ", ".join(part for part in (c.source, c.date, url) if part)
         also = also_reported(c.also_reported_by, c.copies)
-        line = f"[{c.n}] {c.title or c.article_id}" + (f" — {details}" if details else "")
+        line = f"[{c.n}] {display(c.title or c.article_id)}" + (f" — {details}" if details else "")
         lines.append(line + (f"; {also}" if also else ""))
     return "\n\nSources:\n" + "\n".join(lines)
 
@@ -60,7 +62,7 @@ def short_line(answer: Answer) -> str:
     s = answer.short
     if s is None or answer.abstained or len(answer.conflicts) > 1:  # one value in bold would pick a side
         return ""
-    return f"**{s.text}** [{s.citation}]\n\n"
+    return f"**{display(s.text)}** [{s.citation}]\n\n"
 
 
 def content_of(answer: Answer) -> str:

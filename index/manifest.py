@@ -14,8 +14,9 @@ from index.errors import IndexCorrupt, ModelMismatch
 
 FORMAT = "newsrag-index"
 FORMAT_VERSION = 3  # 2: every sentence embedded (sentences.faiss) and typed spans stored;
-# 3: sentences split in every script (ICU), FTS5 holds the search form (index/scripts.py), and
-# near-duplicate signatures and clusters (near_duplicates table, index/clusters.py)
+# 3: sentences split in every script (ICU), FTS5 holds the search form (index/scripts.py),
+# near-duplicate signatures and clusters (near_duplicates table, index/clusters.py), and
+# sentences.flag (sentences that address the assistant or the reader, index/instructions.py)
 MANIFEST = "manifest.json"
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from index.cleaning import clean_text
 from index.dates import normalise_date
@@ -105,7 +106,8 @@ def article_from_record(record: object) -> Article:
     """Validate one record (id, title, text, date, url, source) into an Article, else raise BadArticle.
 
     The id falls back to the url; a record needs a title or a text. A text is cleaned (`clean_text`), a
-    missing title stays "" and a missing text becomes the title. An unparseable date becomes None.
+    missing title stays "" and a missing text becomes the title. An unparseable date becomes None. A
+    url must be an absolute http(s) address: it is printed as a link ("javascript:…" is refused).
     """
     if not isinstance(record, Mapping):
         raise BadArticle(f"expected a JSON object with article fields, got {_kind(record)}")
@@ -117,6 +119,7 @@ def article_from_record(record: object) -> Article:
     article_id = article_id or (url or "").strip()
     if not article_id:
         raise BadArticle("record has no 'id' and no 'url' to use as its id")
+    url = _web_address(url, article_id)
     title = " ".join((title or "").split())
     text = clean_text(text or "")
     if not title and not text:
@@ -126,9 +129,20 @@ def article_from_record(record: object) -> Article:
         title=title,
         text=text or title,
         date=normalise_date(record.get("date")),
-        url=(url or "").strip() or None,
+        url=url,
         source=" ".join((source or "").split()) or None,
     )
+
+
+def _web_address(url: str | None, article_id: str) -> str | None:
+    """`url` stripped, or None; BadArticle unless it is an absolute http(s) address."""
+    url = (url or "").strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise BadArticle(f"record {article_id}: url {url[:80]!r} is not an http(s) address")
+    return url
 
 
 def articles_from_records(records: Iterable[object], origin: str) -> list[Article]:

@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS sentences (
     article_id TEXT NOT NULL REFERENCES articles(id),
     ordinal INTEGER NOT NULL,
     start INTEGER NOT NULL,
-    "end" INTEGER NOT NULL
+    "end" INTEGER NOT NULL,
+    flag TEXT  -- NULL, or why it addresses the assistant or the reader (index/instructions.py)
 );
 CREATE INDEX IF NOT EXISTS sentences_by_article ON sentences(article_id, start);
 -- typed spans (named entities, noun phrases) found at index time: index/annotate.py
@@ -71,6 +72,7 @@ Member = tuple[str, str | None, str | None, str | None]  # a cluster member's (i
 
 _ARTICLE_COLS = "id, title, date, url, source, text, content_hash"
 _CHUNK_COLS = 'id, article_id, ordinal, text, start, "end", tokens'
+_SENTENCE_COLS = 'id, article_id, ordinal, start, "end", flag'
 
 
 @dataclass(frozen=True)
@@ -199,8 +201,8 @@ class Database:
 
     def put_sentences(self, rows: Sequence[SentenceRow]) -> None:
         self.conn.executemany(
-            'INSERT INTO sentences (id, article_id, ordinal, start, "end") VALUES (?,?,?,?,?)',
-            [(r.id, r.article_id, r.ordinal, r.start, r.end) for r in rows],
+            'INSERT INTO sentences (id, article_id, ordinal, start, "end", flag) VALUES (?,?,?,?,?,?)',
+            [(r.id, r.article_id, r.ordinal, r.start, r.end, r.flag) for r in rows],
         )
 
     def put_spans(self, article_id: str, spans: Iterable[tuple[int, int, str]]) -> None:
@@ -232,7 +234,7 @@ class Database:
     def sentences_in(self, article_id: str, start: int, end: int) -> list[SentenceRow]:
         """The article's sentences overlapping text[start:end], in order."""
         rows = self.conn.execute(
-            'SELECT id, article_id, ordinal, start, "end" FROM sentences '
+            f"SELECT {_SENTENCE_COLS} FROM sentences "
             'WHERE article_id=? AND "end" > ? AND start < ? ORDER BY start',
             (article_id, start, end),
         ).fetchall()
@@ -242,11 +244,36 @@ class Database:
         if not ordinals:
             return []
         rows = self.conn.execute(
-            'SELECT id, article_id, ordinal, start, "end" FROM sentences WHERE article_id=? '
+            f"SELECT {_SENTENCE_COLS} FROM sentences WHERE article_id=? "
             f"AND ordinal IN ({','.join('?' * len(ordinals))}) ORDER BY start",
             (article_id, *ordinals),
         ).fetchall()
         return [SentenceRow(*r) for r in rows]
+
+    def flagged_in(self, article_ids: Iterable[str]) -> dict[str, list[tuple[int, int]]]:
+        """article id -> (start, end) of its flagged sentences (they address the assistant or the
+        reader: index/instructions.py), in order; articles without any are left out."""
+        ids = list(dict.fromkeys(article_ids))
+        if not ids:
+            return {}
+        rows = self.conn.execute(
+            'SELECT article_id, start, "end" FROM sentences WHERE flag IS NOT NULL '
+            f"AND article_id IN ({','.join('?' * len(ids))}) ORDER BY article_id, start",
+            ids,
+        ).fetchall()
+        out: dict[str, list[tuple[int, int]]] = {}
+        for article_id, start, end in rows:
+            out.setdefault(str(article_id), []).append((int(start), int(end)))
+        return out
+
+    def flagged_ids(self, sentence_ids: Sequence[int]) -> set[int]:
+        """The flagged ones among `sentence_ids`."""
+        if not sentence_ids:
+            return set()
+        marks = ",".join("?" * len(sentence_ids))
+        sql = f"SELECT id FROM sentences WHERE flag IS NOT NULL AND id IN ({marks})"
+        rows = self.conn.execute(sql, list(sentence_ids)).fetchall()
+        return {int(r[0]) for r in rows}
 
     def spans_in(self, article_id: str, start: int, end: int) -> list[SpanRow]:
         """Typed spans lying wholly inside text[start:end], in order."""

@@ -63,6 +63,9 @@ class SentenceRow:
     ordinal: int  # 0-based position in the article
     start: int
     end: int
+    # why the sentence addresses the assistant or the reader (index/instructions.py), else None: a
+    # flagged sentence is never quoted, packed for an LLM or counted as support
+    flag: str | None = None
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from index.clusters import DuplicateClusters
 from index.embedding import TITLE_BUDGET, Embedder, document_text
 from index.errors import IndexCorrupt
 from index.fallback import newest_good
+from index.instructions import flag_sentences
 from index.lock import WriterLock
 from index.manifest import Manifest, ModelInfo, check_model, read_manifest, sha256_file, write_manifest
 from index.near_duplicates import NearDuplicateParams
@@ -173,9 +174,11 @@ class IndexWriter:
     def _sentences(self, article: Article) -> list[tuple[SentenceRow, str]]:
         """Store every sentence of the article; returns them with the text to embed (the sentence
         alone: its passage's score already carries the article's topic, see README "Answers")."""
+        spans = split_sentences(article.text)
+        flags = flag_sentences(article.text, spans)  # addresses the assistant or the reader: not evidence
         rows = [
-            SentenceRow(self._next_sentence_id + i, article.id, i, span.start, span.end)
-            for i, span in enumerate(split_sentences(article.text))
+            SentenceRow(self._next_sentence_id + i, article.id, i, span.start, span.end, flag)
+            for i, (span, flag) in enumerate(zip(spans, flags, strict=True))
         ]
         self._next_sentence_id += len(rows)
         self.db.put_sentences(rows)

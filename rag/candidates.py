@@ -28,6 +28,7 @@ from index.live import IndexReader
 from index.scripts import tokens, word_count
 from index.types import SentenceRow, SpanRow
 from rag.answer_types import LABELS, TYPED, AnswerType, has_reason_cue, label_rank
+from rag.quoting import usable
 from rag.text import content_terms, words
 from rag.types import Passage
 
@@ -122,7 +123,7 @@ def gather(reader: IndexReader, passages: Sequence[Passage]) -> list[Candidate]:
         rows = sorted([*inside, *around], key=lambda r: r.start)
         spans = reader.db.spans_in(p.article_id, rows[0].start, rows[-1].end)
         for row in rows:
-            if row.id in found:
+            if row.id in found or row.flag is not None:  # a flagged sentence is never quoted
                 continue
             text = article.text[row.start : row.end]
             mine = [s for s in spans if row.start <= s.start and s.end <= row.end]
@@ -228,7 +229,7 @@ def features(candidates: list[Candidate], q: Question) -> None:
         c.typed = typed_spans(c, q) if q.wanted in LABELS else []
         pid = c.passage.chunk_id
         if pid not in passage_terms:
-            passage_terms[pid] = set(content_terms(c.passage.text))
+            passage_terms[pid] = set(content_terms(usable(c.passage)))
         have = passage_terms[pid] | set(content_terms(c.text))
         neighbours = [by_place.get((c.passage.article_id, c.row.ordinal + d)) for d in (-1, 1)]
         own = content_terms(c.text)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from rag.answer_types import AnswerType
 from rag.candidates import Candidate, Question, coverage
+from rag.quoting import display
 from rag.timeframe import human
 from rag.types import Citation, Report, ShortAnswer
 
@@ -109,6 +110,6 @@ def cite_reports(
         citations.append(Citation(n, p.article_id, p.title, p.source, p.date, p.url, *quote))
         found.append(Report(short.text, n, p.source, p.date))
         who = ", ".join(x for x in (p.source, human(p.date) if p.date else None) if x)
-        parts.append(f"{c.text} [{n}]" + (f" ({who})" if who else ""))
+        parts.append(f"{display(c.text)} [{n}]" + (f" ({who})" if who else ""))  # no article "[3]" as a marker
     first = reports[0][1]
     return " ".join(parts), citations, found, ShortAnswer(first.text, first.start, first.end, first.label, 1)

@@ -26,6 +26,7 @@ from index.embedding import Embedder
 from rag.answer_types import AnswerType, has_reason_cue
 from rag.candidates import Candidate, Question, eligible, relevance
 from rag.conflicts import newest_first, rivals
+from rag.quoting import display
 from rag.scorer import Logistic, Scorer
 from rag.short import span_features, span_text
 from rag.text import content_terms
@@ -214,7 +215,7 @@ def cite(chosen: Sequence[Candidate]) -> tuple[str, list[Citation]]:
                 copies=p.copies + len(reports) - len(p.also_reported_by),
             )
         )
-        parts.append(f"{c.text} [{n}]")
+        parts.append(f"{display(c.text)} [{n}]")  # the quote stays exact; no "[3]" of it becomes a marker
     return " ".join(parts), citations
 
 

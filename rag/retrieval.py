@@ -137,6 +137,8 @@ def _by_sentence(
     assert query_vector is not None
     allowed = np.array(reader.db.sentence_ids_matching(filters), dtype=np.int64) if filters else None
     hits = reader.sentence_vectors.search(query_vector, CANDIDATES, allowed)
+    flagged = reader.db.flagged_ids([sid for sid, _ in hits])  # addresses the assistant: no evidence
+    hits = [(sid, score) for sid, score in hits if sid not in flagged]
     chunk_of = reader.db.chunks_holding([sid for sid, _ in hits])
     best: dict[int, float] = {}
     for sid, score in hits:
@@ -205,6 +207,7 @@ def _passages(
     scores: dict[Ranker, dict[int, float]],
 ) -> list[Passage]:
     articles = reader.db.articles(c.article_id for c in chosen)
+    flagged = reader.db.flagged_in(articles)
     dense, lexical = scores.get("dense", {}), scores.get("lexical", {})
     passages = []
     for rank, c in enumerate(chosen, start=1):
@@ -226,6 +229,7 @@ def _passages(
                 fused=fused[c.id],
                 dense=dense.get(c.id),
                 lexical=lexical.get(c.id),
+                withheld=tuple((s, e) for s, e in flagged.get(c.article_id, ()) if s < c.end and c.start < e),
             )
         )
     return passages

@@ -48,9 +48,15 @@ class Passage:
     # the other articles of its near-duplicate cluster, collapsed into this result (canonical order)
     also_reported_by: tuple[ReportedBy, ...] = ()
     copies: int = 0  # how many there are (the list stops at rag.retrieval.MAX_REPORTS)
+    # article offsets of the passage's sentences that address the assistant or the reader (flagged at
+    # ingest, index/instructions.py): never quoted, packed for an LLM or counted as support. Internal:
+    # not part of the wire format (the text itself is unchanged).
+    withheld: tuple[tuple[int, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data.pop("withheld")
+        return data
 
 
 @dataclass(frozen=True)
@@ -144,6 +150,8 @@ class Answer:
 
     def to_dict(self, with_passages: bool = True) -> dict[str, Any]:
         data = asdict(self)
-        if not with_passages:
+        if with_passages:
+            data["passages"] = [p.to_dict() for p in self.passages]
+        else:
             data.pop("passages")
         return data

@@ -182,6 +182,36 @@ def test_duplicate_id_keeps_the_first_and_reports_the_later(tmp_path: Path) -> N
     assert result.failures == [ReadFailure(str(second), f"duplicate id same, first seen in {first}")]
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(document.cookie)",
+        " JavaScript:alert(1)",
+        "data:text/html,<b>x</b>",
+        "file:///etc/passwd",
+        "ftp://example.org/a",
+        "www.example.org/a",
+        "https://",
+    ],
+)
+def test_a_url_other_than_http_is_a_failure_of_that_record_only(tmp_path: Path, url: str) -> None:
+    """Issue 15: a javascript: url was accepted and printed in the OpenAI "Sources:" block."""
+    lines = [
+        json.dumps({"id": "a", "title": "A", "text": "First.", "url": "https://example.org/a"}),
+        json.dumps({"id": "b", "title": "B", "text": "Second.", "url": url}),
+        json.dumps({"id": "c", "title": "C", "text": "Third.", "url": "http://example.org/c"}),
+    ]
+    path = write(tmp_path, "feed.jsonl", "\n".join(lines))
+    result = read_paths([path])
+    assert [a.id for a in result.articles] == ["a", "c"]
+    [failure] = result.failures
+    assert (
+        failure.path == f"{path}:2"
+        and "record b: url" in failure.error
+        and "not an http(s) address" in failure.error
+    )
+
+
 def test_record_without_id_falls_back_to_url() -> None:
     article = article_from_record({"title": "T", "text": "Body.", "url": "https://example.org/a"})
     assert article.id == "https://example.org/a"

@@ -5,7 +5,9 @@ Two kinds of context (`RAG_LLM_CONTEXT`): whole passages ("passages"), or a few 
 words with the question) — a prompt a small model on a CPU reads in a fraction of the time.
 
 Article text is fenced between lines carrying a random nonce, so a passage cannot close its own
-fence, and the system prompt declares fenced text to be data, not instructions.
+fence, and the system prompt declares fenced text to be data, not instructions. What the model reads
+of a passage is its evidence text (rag/quoting.py): sentences flagged at ingest as addressing the
+assistant or the reader are left out, and bracketed numbers ("[3]") cannot pass for markers.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from importlib import resources
 from string import Template
 
 from index.chunking import get_encoding
+from index.instructions import instruction_flag
 from index.sentences import split_sentences
+from rag.quoting import display, squeeze, usable
 from rag.text import content_terms
 from rag.types import Answer, Passage
 
@@ -38,7 +42,10 @@ def count_tokens(text: str) -> int:
 @dataclass(frozen=True)
 class Packed:
     """A passage as the model sees it: numbered `n` (1-based), perhaps only its leading sentences.
-    In "sentences" context `passage` is narrowed to one sentence (its text, start and end)."""
+    In "sentences" context `passage` is narrowed to one sentence (its text, start and end).
+
+    `text` is a prefix of the passage's evidence text (`rag.quoting.usable`): the same length as the
+    passage text it stands for, so offsets computed on it are offsets into the article."""
 
     n: int
     passage: Passage
@@ -53,13 +60,21 @@ class Prompt:
     instructions: str  # our own words in it, not the question's (a reply repeating them leaks the prompt)
 
 
+def _title(p: Passage) -> str:
+    """The title as the model reads it: not at all when it addresses the assistant or the reader (the
+    detector of the article's sentences, index/instructions.py), and with no "[n]" of its own."""
+    if p.title and instruction_flag(p.title) is None:
+        return display(p.title)
+    return p.article_id
+
+
 def _header(n: int, p: Passage) -> str:
     details = ", ".join(part for part in (p.source, p.date) if part)
-    return f"[{n}] {p.title or p.article_id}" + (f" ({details})" if details else "")
+    return f"[{n}] {_title(p)}" + (f" ({details})" if details else "")
 
 
 def _fenced(n: int, p: Passage, text: str, nonce: str) -> str:
-    return f"{_header(n, p)}\n<<<{nonce} passage {n}\n{text}\n<<<{nonce} end of passage {n}"
+    return f"{_header(n, p)}\n<<<{nonce} passage {n}\n{squeeze(text)}\n<<<{nonce} end of passage {n}"
 
 
 def _leading_sentences(text: str, budget: int) -> str:
@@ -67,7 +82,7 @@ def _leading_sentences(text: str, budget: int) -> str:
     kept = ""
     for span in split_sentences(text):
         candidate = text[: span.end]
-        if count_tokens(candidate) > budget:
+        if count_tokens(squeeze(candidate)) > budget:
             break
         kept = candidate
     return kept
@@ -78,15 +93,20 @@ def pack(passages: Sequence[Passage], budget: int, max_passages: int, nonce: str
     is cut after its last whole sentence that does (never mid-sentence), and packing stops there."""
     out: list[Packed] = []
     left = budget
-    for p in sorted(passages, key=lambda p: p.rank)[:max_passages]:
+    for p in sorted(passages, key=lambda p: p.rank):
+        text = usable(p)
+        if len(out) >= max_passages:
+            break
+        if not text.strip():  # nothing but sentences that address the assistant or the reader
+            continue
         n = len(out) + 1
         overhead = count_tokens(_fenced(n, p, "", nonce)) + 2
-        cost = overhead + count_tokens(p.text)
+        cost = overhead + count_tokens(squeeze(text))
         if cost <= left:
-            out.append(Packed(n, p, p.text))
+            out.append(Packed(n, p, text))
             left -= cost
             continue
-        head = _leading_sentences(p.text, left - overhead)
+        head = _leading_sentences(text, left - overhead)
         if head.strip():
             out.append(Packed(n, p, head))
         break
@@ -123,8 +143,8 @@ def answer_prompt(
 
 
 def _sentence_line(n: int, p: Passage) -> str:
-    details = ", ".join(part for part in (p.title or p.article_id, p.source, p.date) if part)
-    return f"[{n}] ({details}) {' '.join(p.text.split())}"
+    details = ", ".join(part for part in (_title(p), p.source, p.date) if part)
+    return f"[{n}] ({details}) {' '.join(usable(p).split())}"
 
 
 def _fenced_sentences(packed: Sequence[Packed], nonce: str) -> str:
@@ -140,7 +160,7 @@ def pack_sentences(sentences: Sequence[Passage], budget: int, max_items: int, no
         cost = count_tokens(_sentence_line(len(out) + 1, p)) + 1
         if cost > left:
             break
-        out.append(Packed(len(out) + 1, p, p.text))
+        out.append(Packed(len(out) + 1, p, usable(p)))
         left -= cost
     return out
 
@@ -153,7 +173,7 @@ def evidence_sentences(question: str, evidence: Answer, limit: int) -> list[Pass
     seen: set[tuple[str, int]] = set()
     spans: list[tuple[Passage, int, int]] = []
     for p in evidence.passages:
-        spans += [(p, p.start + s.start, p.start + s.end) for s in split_sentences(p.text)]
+        spans += [(p, p.start + s.start, p.start + s.end) for s in split_sentences(usable(p))]
     for c in evidence.citations:
         home = next((p for p in evidence.passages if _holds(p, c.article_id, c.start, c.end)), None)
         if home is None or (c.article_id, c.start) in seen:
@@ -182,7 +202,8 @@ def _holds(p: Passage, article_id: str, start: int, end: int) -> bool:
 
 def _narrowed(p: Passage, start: int, end: int) -> Passage:
     text = p.text[start - p.start : end - p.start]
-    return replace(p, text=text, start=start, end=end, tokens=count_tokens(text))
+    withheld = tuple((a, b) for a, b in p.withheld if a < end and start < b)
+    return replace(p, text=text, start=start, end=end, tokens=count_tokens(text), withheld=withheld)
 
 
 def condense_prompt(messages: Sequence[Mapping[str, str]], max_chars: int = 4000) -> list[dict[str, str]]:

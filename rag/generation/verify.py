@@ -9,6 +9,9 @@
   with offsets into the article, like the extractive answerer's.
 - A claim no cited passage supports is `supported: false` (kept and flagged, or dropped: a setting).
   A sentence with no marker is checked against every passage given and cites the one that supports it.
+- A claim whose best quote says the opposite (a negation, an antonym, another number or day:
+  `contradiction.contradicts`) is not supported by it. Sentences flagged at ingest as addressing the
+  assistant or the reader are not in the packed text (rag/quoting.py), so they support nothing.
 - Sentences that repeat the prompt's instructions or write a link other than a cited article's own
   address (what an injected instruction would ask for) are removed whatever the setting.
 - A reply that only says the articles do not answer is an abstention (`llm_abstained`).
@@ -26,10 +29,11 @@ import numpy as np
 from index.embedding import Embedder
 from index.sentences import split_sentences
 from rag.extractive import Sentence, SentenceVectors
+from rag.generation.contradiction import contradicts
 from rag.generation.markers import MARKER
 from rag.generation.prompt import Packed
 from rag.text import content_terms, words
-from rag.types import Citation, Claim
+from rag.types import Citation, Claim, Passage
 
 W_SEM, W_LEX_SENTENCE, W_LEX_PASSAGE = 0.5, 0.25, 0.25
 NEW_COVERAGE = 0.5  # share of the words a claim adds to the question that its passage must hold
@@ -115,6 +119,8 @@ def _shingles(text: str, n: int = LEAK_SHINGLE) -> set[tuple[str, ...]]:
 
 
 def _sentences(packed: Packed) -> list[Sentence]:
+    """The sentences of the packed text: the evidence text, so withheld sentences are not among them
+    (offsets into the article; `_quote` gives a sentence's exact article text)."""
     p = packed.passage
     return [
         Sentence(p, p.start + s.start, p.start + s.end, packed.text[s.start : s.end])
@@ -213,7 +219,8 @@ def _score(
                     best = (s, score)
             assert best is not None
             claim.evidence[n] = best
-            if numbers_ok and lex_p >= NEW_COVERAGE and best[1] >= threshold:
+            opposite = contradicts(plain, best[0].text)  # the quote says otherwise: no support from it
+            if numbers_ok and lex_p >= NEW_COVERAGE and best[1] >= threshold and not opposite:
                 claim.supported = True
             claim.support = max(claim.support, round(best[1], 4))
         if not markers:  # keep only the best-supporting passage as the claim's (added) citation
@@ -264,12 +271,12 @@ def _assemble(
         p = packed_by_marker[n].passage
         if n in best:
             s, score = best[n]
-            quote, start, end = s.text, s.start, s.end
+            quote, start, end = _quote(p, s), s.start, s.end
         else:  # cited only by notes ("In short [2]."): the passage's first sentence given
             first = _sentences(packed_by_marker[n])[:1]
             s0 = first[0] if first else None
             quote, start, end, score = (
-                (s0.text, s0.start, s0.end, 0.0) if s0 else (p.text, p.start, p.end, 0.0)
+                (_quote(p, s0), s0.start, s0.end, 0.0) if s0 else (p.text, p.start, p.end, 0.0)
             )
         citations.append(
             Citation(
@@ -288,6 +295,11 @@ def _assemble(
             )
         )
     return out.strip(), claims, citations
+
+
+def _quote(p: Passage, s: Sentence) -> str:
+    """The sentence's exact text in the article (`Sentence.text` is evidence text: footnotes blanked)."""
+    return p.text[s.start - p.start : s.end - p.start]
 
 
 def _add_markers(sentence: str, markers: list[int]) -> str:
