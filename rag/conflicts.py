@@ -110,6 +110,7 @@ def cite_reports(
         citations.append(Citation(n, p.article_id, p.title, p.source, p.date, p.url, *quote))
         found.append(Report(short.text, n, p.source, p.date))
         who = ", ".join(x for x in (p.source, human(p.date) if p.date else None) if x)
-        parts.append(f"{display(c.text)} [{n}]" + (f" ({who})" if who else ""))  # no article "[3]" as a marker
+        # display(): an article's own "[3]" never reads as a citation marker (the quote stays exact)
+        parts.append(f"{display(c.text)} [{n}]" + (f" ({who})" if who else ""))
     first = reports[0][1]
     return " ".join(parts), citations, found, ShortAnswer(first.text, first.start, first.end, first.label, 1)
