@@ -3,9 +3,13 @@ the as-of date, windows from time words, "latest", and conflicting reports shown
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from api_support import served
+from fastapi.testclient import TestClient
 
 from index import ingest
 from rag.service import Assistant
@@ -88,3 +92,40 @@ def test_one_report_as_of_its_day_is_no_conflict(assistant: Assistant) -> None:
 def test_agreeing_reports_are_no_conflict(assistant: Assistant) -> None:
     answer = _ask(assistant, "How many books does the Hillcrest library hold?", "2019-06-01")
     assert not answer.conflicts and not answer.abstained
+
+
+@pytest.fixture(scope="module")
+def client(assistant: Assistant) -> Iterator[TestClient]:
+    settings = Settings(index_dir=assistant.settings.index.dir, as_of="2019-06-01")
+    with contextmanager(served)(settings) as client:
+        yield client
+
+
+def test_the_api_takes_an_as_of_and_shows_the_window(client: TestClient) -> None:
+    body = {"messages": [{"role": "user", "content": LATEST}], "as_of": "2019-05-10"}
+    answer = client.post("/chat", json=body).json()
+    assert {c["article_id"] for c in answer["citations"]} == {"strike-1"}
+    assert answer["time_window"]["as_of"] == "2019-05-10" and answer["time_window"]["recency"]
+    late = client.post("/chat", json={**body, "as_of": None}).json()  # the server's RAG_AS_OF
+    assert late["citations"][0]["article_id"] == "strike-2"
+    assert client.post("/chat", json={**body, "as_of": "10 May 2019"}).status_code == 422
+
+
+def test_openai_content_quotes_disagreeing_reports_side_by_side(client: TestClient) -> None:
+    body = {"model": "newsrag", "messages": [{"role": "user", "content": TOLL}]}
+    reply = client.post("/v1/chat/completions", json=body).json()
+    content = reply["choices"][0]["message"]["content"]
+    assert content.startswith("Reports differ (newest first):")  # no single value in bold first
+    assert content.index("(Harbour Herald, 11 March 2019)") < content.index(
+        "(Coastal Tribune, 10 March 2019)"
+    )
+    assert [r["value"] for r in reply["newsrag"]["conflicts"]] == ["At least 19", "At least 12"]
+    early = client.post("/v1/chat/completions", json={**body, "as_of": "2019-03-10"}).json()
+    assert early["newsrag"]["conflicts"] == []
+    assert "19 people" not in early["choices"][0]["message"]["content"]
+
+
+def test_openai_content_leads_with_the_dated_note(client: TestClient) -> None:
+    body = {"model": "newsrag", "messages": [{"role": "user", "content": LATEST}], "as_of": "2019-09-01"}
+    content = client.post("/v1/chat/completions", json=body).json()["choices"][0]["message"]["content"]
+    assert content.startswith("_As of 20 May 2019 (the newest report found)._\n\n")
