@@ -7,13 +7,13 @@ the HTTP contract. The OpenAI-compatible shapes live in `api.schemas_openai`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 from index.store import Filters
+from rag.date_range import IsoDate
 from rag.registry import GeneratorName, ModeName
 
 Role = Literal["system", "user", "assistant"]
@@ -23,19 +23,6 @@ MAX_TEXT = 1_000_000  # a hard cap for the schema; the request body limit is usu
 SourceName = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-def _iso_date(value: Any) -> Any:
-    """A date only as a JSON string (YYYY-MM-DD): no number taken for a timestamp (`"since": 0`)."""
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str):
-        raise ValueError("a date is a string, YYYY-MM-DD")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
-
-
-IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Count = Annotated[StrictInt, Field(ge=1, le=50)]
 ArticleId = Annotated[str, Field(min_length=1, max_length=512)]
 
@@ -55,7 +42,7 @@ class RetrievalOptions(BaseModel):
     since: IsoDate | None = Field(None, description="Only articles dated on or after (YYYY-MM-DD)")
     until: IsoDate | None = Field(None, description="Only articles dated on or before (YYYY-MM-DD)")
     article_ids: list[ArticleId] | None = Field(None, max_length=100, description="Only these articles")
-    as_of: date | None = Field(
+    as_of: IsoDate | None = Field(
         None,
         description="The question's date (YYYY-MM-DD): articles dated after it are not evidence, and "
         "'this week', 'yesterday', 'latest' are read relative to it (default: the server's RAG_AS_OF)",

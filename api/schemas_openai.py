@@ -8,7 +8,6 @@ Content may be a string or a list of text parts. Responses add two fields OpenAI
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
@@ -22,6 +21,7 @@ from api.schemas import (
     ShortAnswerOut,
     TimeWindowOut,
 )
+from rag.date_range import IsoDate
 
 MODEL_ID = "newsrag"
 MAX_CHOICES = 8  # n: each choice of an LLM generator is one more LLM call
@@ -114,7 +114,7 @@ class ChatCompletionRequest(BaseModel):
     verbosity: StrictStr | None = None
     prompt_cache_key: StrictStr | None = None
     # newsrag's own
-    as_of: date | None = Field(
+    as_of: IsoDate | None = Field(
         None,
         description="newsrag: the question's date (YYYY-MM-DD); articles dated after it are not evidence, "
         "and 'this week', 'latest' are read from it (default: the server's RAG_AS_OF)",

@@ -10,6 +10,7 @@ import logging
 import re
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import yaml
 
@@ -111,7 +112,8 @@ def feed_records(data: bytes) -> list[Record]:
         logger.info("feed has no entries")
         return []
     feed = parsed.get("feed", {})
-    records = [_entry_record(entry, _optional_text(feed.get("title"))) for entry in entries]
+    home = _optional_text(feed.get("link"))
+    records = [_entry_record(entry, _optional_text(feed.get("title")), home) for entry in entries]
     ids = entry_ids(entries, [record["text"] for record in records], feed)  # index.feed_ids: the rule
     return [{**record, "id": entry_id} for record, entry_id in zip(records, ids, strict=True)]
 
@@ -124,7 +126,16 @@ def html_to_text(fragment: str) -> str:
     return clean_text("".join(collector.parts))
 
 
-def _entry_record(entry: Any, source: str | None) -> Record:
+def _entry_link(link: str | None, home: str | None) -> str | None:
+    """An entry's link made absolute against the feed's own link when it is relative ("story-1",
+    "/news/1": common in hand-made feeds; a bare guid is a permalink by default in RSS 2.0). Any
+    other scheme stays as written, for ingest to refuse (`sources._web_address`: http(s) only)."""
+    if not link or urlsplit(link).scheme or not home or urlsplit(home).scheme not in ("http", "https"):
+        return link
+    return urljoin(home, link)
+
+
+def _entry_record(entry: Any, source: str | None, home: str | None = None) -> Record:
     body = ""
     contents = entry.get("content") or []
     if contents:
@@ -136,7 +147,7 @@ def _entry_record(entry: Any, source: str | None) -> Record:
         "text": body,
         "date": _entry_date(entry),
         "source": source,
-        "url": _optional_text(entry.get("link")),
+        "url": _entry_link(_optional_text(entry.get("link")), home),
     }
 
 

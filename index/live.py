@@ -24,6 +24,7 @@ from index.embedding import Embedder
 from index.errors import IndexCorrupt, RagError
 from index.fallback import Fallback, newest_good
 from index.manifest import Manifest, check_model
+from index.memory import release_free_memory
 from index.store import DATABASE, Database
 from index.vectors import SENTENCE_VECTORS, FaissStore
 
@@ -110,6 +111,7 @@ class IndexReader:
             self.db.close()
             self.vectors.release()
             self.sentence_vectors.release()
+            release_free_memory()  # the vectors' pages back to the OS, not kept in malloc's arenas
 
 
 class LiveIndex:

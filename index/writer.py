@@ -21,6 +21,7 @@ from index.fallback import newest_good
 from index.instructions import flag_sentences
 from index.lock import WriterLock
 from index.manifest import Manifest, ModelInfo, check_model, read_manifest, sha256_file, write_manifest
+from index.memory import release_free_memory
 from index.near_duplicates import NearDuplicateParams
 from index.sentences import split_sentences
 from index.store import DATABASE, Database
@@ -252,6 +253,9 @@ class IndexWriter:
             raise
         finally:
             self._lock.release()
+            self.vectors.release()  # the staging copy is on disk now (or discarded): free it,
+            self.sentence_vectors.release()
+            release_free_memory()  # and hand the pages back (index/memory.py)
 
     def _seal(self) -> Manifest:
         """Finish the staging generation: vectors removed, database committed, files written and

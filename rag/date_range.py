@@ -1,7 +1,7 @@
 """`since`/`until` date filters checked once, the same way on the command line and over HTTP.
 
-The API's request models declare `since`/`until` as `datetime.date`, so pydantic decides what a date
-is there; this module asks the same pydantic type, so `rag search --until 2024-3-31` is refused with
+The API's request models declare `since`/`until`/`as_of` as `IsoDate` (below), so this one pydantic
+type decides what a date is in both places, so `rag search --until 2024-3-31` is refused with
 the very message a `POST /search` with `"until": "2024-3-31"` gets in its 422:
 
     date_range("2024-03-05", None)   # -> ("2024-03-05", None)
@@ -11,10 +11,26 @@ the very message a `POST /search` with `"until": "2024-3-31"` gets in its 422:
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated, Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BeforeValidator, TypeAdapter, ValidationError
 
-_DATE: TypeAdapter[dt.date] = TypeAdapter(dt.date)
+
+def _iso_date(value: Any) -> Any:
+    """A date only as a string YYYY-MM-DD: no number taken for a timestamp (`"since": 0`)."""
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("a date is a string, YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+# the API's date fields (api/schemas.py) and the command line's --since/--until/--as-of: one type
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+_DATE: TypeAdapter[dt.date] = TypeAdapter(IsoDate)
 
 
 class BadDateRange(ValueError):

@@ -85,7 +85,7 @@ def test_a_full_disk_leaves_the_index_as_it_was(
 
 def test_a_full_disk_is_a_507_over_http(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     settings = make_settings(tmp_path)
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), base_url="http://localhost") as client:
         monkeypatch.setattr(FaissStore, "save", enospc)
         r = client.post("/articles", json={"id": "x", "title": "Harbour", "text": "The harbour closed."})
         assert r.status_code == 507

@@ -127,7 +127,7 @@ def _damage_current(index_dir: Path) -> str:
 
 def test_truncating_the_served_database_falls_back_and_ready_says_so(settings: Settings) -> None:
     Assistant(settings, FakeEmbedder()).upsert([record(1)])  # gen 2 beside gen 1
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), base_url="http://localhost") as client:
         assert client.get("/ready").json()["status"] == "ready"
         damaged = _damage_current(settings.index.dir)
         ready = client.get("/ready")
@@ -166,7 +166,7 @@ def test_rag_info_says_when_it_fell_back(settings: Settings, capsys: pytest.Capt
 
 
 def test_no_good_generation_left_is_not_ready(settings: Settings) -> None:
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), base_url="http://localhost") as client:
         _damage_current(settings.index.dir)  # the only generation
         ready = client.get("/ready")
         assert ready.status_code == 503 and ready.json()["error"]["code"] == "index_corrupt"
