@@ -140,7 +140,8 @@ def _detail(error: Mapping[str, Any]) -> dict[str, str]:
     if kind == "json_invalid":  # loc is ("body", character offset)
         reason = (error.get("ctx") or {}).get("error", "")
         return {"field": "body", "message": f"invalid JSON at character {loc[-1]}: {reason}", "type": kind}
-    return {"field": _field(loc), "message": str(error.get("msg", "")), "type": kind}
+    message = str(error.get("msg", "")).removeprefix("Value error, ")  # pydantic's wrapper of our words
+    return {"field": _field(loc), "message": message, "type": kind}
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

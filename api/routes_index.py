@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import AssistantDep, MetricsDep, SettingsDep, WriteAuth
-from api.redact import public_job, public_manifest
+from api.redact import public_job, public_manifest, public_text
 from api.schemas import IndexOut, JobOut, VocabularyOut
 from index.errors import RagError
 from index.manifest import Manifest
@@ -66,7 +66,7 @@ async def health() -> dict[str, str]:
 
 
 @router.get("/ready")
-def ready(assistant: AssistantDep) -> dict[str, Any]:
+def ready(assistant: AssistantDep, settings: SettingsDep) -> dict[str, Any]:
     """200 when the index opens with the configured model and answers a query, else 503 with a hint.
 
     `status` is "degraded", with a `warning`, while the current generation is damaged and the newest
@@ -77,7 +77,7 @@ def ready(assistant: AssistantDep) -> dict[str, Any]:
     out: dict[str, Any] = {"status": "degraded" if fallback else "ready", "generation": m.generation}
     out.update(articles=m.articles, chunks=m.chunks)
     if fallback is not None:
-        out["warning"] = fallback.warning()
+        out["warning"] = public_text(fallback.warning(), settings)  # no paths: the log has them
     return out
 
 

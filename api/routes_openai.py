@@ -55,6 +55,7 @@ def generator_of(model: str, assistant: Assistant) -> str | None:
 
 
 def sampling_of(body: ChatCompletionRequest) -> Sampling:
+    """The request's sampling fields, for an LLM generator (the extractive one ignores them)."""
     return Sampling(
         temperature=body.temperature,
         top_p=body.top_p,
@@ -199,15 +200,18 @@ def rest_of(reply: Reply, final: Answer) -> str:
         note = "the language model failed midway" if reply.fell_back else "checked"
         return f"\n\n({note}; the answer is:)\n{content_of(final)}"
     if reply.shown:  # an LLM's text (such answers carry no short line, see grounded.py)
-        return unverified_block(final) + sources_block(final.citations)
+        note = f"\n\n_{final.note}_" if final.note else ""  # after the text: it was streamed first
+        return note + unverified_block(final) + sources_block(final.citations)
     return content_of(final)
 
 
 def final_answer(reply: Reply) -> Answer:
+    """The reply's final Answer (run in a thread pool: it waits for an LLM to finish)."""
     return reply.answer  # drains an LLM's stream: blocking
 
 
 def data(payload: dict[str, Any]) -> ServerSentEvent:
+    """One SSE `data:` event holding `payload` as JSON (non-ASCII kept)."""
     return ServerSentEvent(data=json.dumps(payload, ensure_ascii=False))
 
 

@@ -110,6 +110,8 @@ class ErrorOut(BaseModel):
 
 
 class ReportedByOut(BaseModel):
+    """Another outlet's near-duplicate copy of the story (or of the quoted sentence)."""
+
     outlet: str | None
     article_id: str
     date: str | None
@@ -174,15 +176,20 @@ class ShortAnswerOut(BaseModel):
 
 
 class TimeWindowOut(BaseModel):
+    """The question's as-of date and what its time words made of it (README "News sense")."""
+
     as_of: str = Field(description="The question's date: nothing dated after it was evidence")
     since: str | None = Field(None, description="First article date searched (inclusive)")
     until: str | None = Field(None, description="Last article date searched (inclusive)")
     recency: bool = Field(False, description="'latest', 'currently': newer reports were preferred")
     expression: str | None = Field(None, description="The question's words the window came from")
     narrowed: bool = Field(False, description="Whether the window restricted dates beyond as_of")
+    widened: bool = Field(False, description="Nothing in the window answered: the answer is from outside it")
 
 
 class ReportOut(BaseModel):
+    """One of several reports that disagree on the asked fact (newest first in `conflicts`)."""
+
     value: str = Field(description="The reported value (a number, name or date)")
     citation: int = Field(description="The [n] of the citation quoting it")
     source: str | None

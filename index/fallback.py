@@ -28,6 +28,7 @@ class Fallback:
     serving: str  # the generation served instead
 
     def warning(self) -> str:
+        """The plain-words warning `rag info`, `/ready` and the log give while this fallback is served."""
         return (
             f"current generation {self.damaged} is damaged ({self.error}); serving the previous good "
             f"generation {self.serving}. Rebuild (`rag build`) or write again to publish a good one."

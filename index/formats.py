@@ -114,7 +114,12 @@ def feed_records(data: bytes) -> list[Record]:
     feed = parsed.get("feed", {})
     home = _optional_text(feed.get("link"))
     records = [_entry_record(entry, _optional_text(feed.get("title")), home) for entry in entries]
-    ids = entry_ids(entries, [record["text"] for record in records], feed)  # index.feed_ids: the rule
+    # ids from the absolute links (a relative "/news/1" would be the same id in every site's feed)
+    linked = [
+        {**entry, "link": record["url"]} if record["url"] else entry
+        for entry, record in zip(entries, records, strict=True)
+    ]
+    ids = entry_ids(linked, [record["text"] for record in records], feed)  # index.feed_ids: the rule
     return [{**record, "id": entry_id} for record, entry_id in zip(records, ids, strict=True)]
 
 

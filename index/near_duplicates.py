@@ -80,10 +80,12 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def to_bytes(sig: np.ndarray) -> bytes:
+    """A signature (uint32[num_perm]) as the BLOB stored in `near_duplicates.signature`."""
     return np.asarray(sig, dtype=_DTYPE).tobytes()
 
 
 def from_bytes(blob: bytes) -> np.ndarray:
+    """The signature a `to_bytes` BLOB holds (a writable copy)."""
     return np.frombuffer(blob, dtype=_DTYPE).copy()
 
 

@@ -325,16 +325,21 @@ class Database:
         )
         return {str(a): str(c) for a, c in rows}
 
-    def cluster_members(self, clusters: Iterable[str]) -> dict[str, list[Member]]:
-        """cluster -> its members' (id, source, date, url), canonical order (dated first, by date, id)."""
+    def cluster_members(
+        self, clusters: Iterable[str], filters: Filters | None = None
+    ) -> dict[str, list[Member]]:
+        """cluster -> its members' (id, source, date, url), canonical order (dated first, by date, id);
+        only members `filters` allow (a copy dated after the as-of date, or from an outlet the search
+        excluded, is not "also reported by")."""
         ids = list(dict.fromkeys(clusters))
         if not ids:
             return {}
+        where, params = (filters or Filters()).where()
         rows = self.conn.execute(
             "SELECT n.cluster, a.id, a.source, a.date, a.url FROM near_duplicates n "
             f"JOIN articles a ON a.id = n.article_id WHERE n.cluster IN ({','.join('?' * len(ids))}) "
-            "ORDER BY a.date IS NULL, a.date, a.id",
-            ids,
+            f"AND {where} ORDER BY a.date IS NULL, a.date, a.id",
+            [*ids, *params],
         )
         out: dict[str, list[Member]] = {}
         for cluster, *member in rows:

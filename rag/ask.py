@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 
@@ -13,7 +13,7 @@ from index.live import IndexReader
 from index.store import Filters
 from rag.answer_types import answer_type
 from rag.candidates import Question, features, gather, idf_weights
-from rag.conflicts import cite_reports
+from rag.conflicts import SLOTS, cite_reports
 from rag.extractive import Extract, cite, select
 from rag.reasons import Reason
 from rag.registry import MODES
@@ -22,11 +22,10 @@ from rag.scorer import Scorer, default_scorer
 from rag.settings import AnswerSettings, RetrievalSettings
 from rag.syndication import prefer_distinct_outlets
 from rag.text import content_terms
-from rag.timeframe import TimeWindow, human, infer_window
+from rag.timeframe import TimeWindow, infer_window, resolve_as_of, time_note
 from rag.types import Answer, Passage, Report
 
 BORROWED = 0.3  # weight of words a follow-up borrowed from earlier turns, relative to its own
-STALE_DAYS = 7  # a "latest"/"currently" answer from a report older than this (before the as-of date) says so
 
 ABSTAIN_TEXT = {
     Reason.NO_PASSAGES: "The articles don't say: nothing in the index matches this question.",
@@ -46,7 +45,7 @@ class AskOptions:
     max_sentences: int = _ANSWER.max_sentences
     abstain_threshold: float | None = _ANSWER.abstain_threshold  # None: the fitted scorer's (rag/scorer.py)
     filters: Filters = field(default_factory=Filters)
-    as_of: str | None = None  # ISO date: nothing dated after it is evidence (None: today)
+    as_of: str | None = None  # ISO date, or "newest": nothing dated after it is evidence (None: today)
 
 
 def abstention(
@@ -89,21 +88,21 @@ def ask(
     question = question.strip()
     if not question:
         return abstention(Reason.EMPTY_QUESTION, {"total": 0.0}, question)
-    window = infer_window(focus or question, o.as_of or date.today().isoformat())
+    as_of = o.as_of or date.today().isoformat()
+    if as_of == "newest":  # the newest article's date, in the generation this question reads
+        as_of = resolve_as_of("newest", reader.db.newest_date())
+    window = infer_window(focus or question, as_of)
     answer = _answer(reader, embedder, question, o, window, focus, scorer, narrow=window.narrowed)
     if window.narrowed and answer.abstained:
         wide = _answer(reader, embedder, question, o, window, focus, scorer, narrow=False)
         timings = _summed(answer.timings, wide.timings)
         if not wide.abstained:
-            note = f"Nothing dated {window.describe()} answers this; the answer comes from {_dated(wide)}."
-            return replace(wide, note=note, timings=timings)
+            note = time_note(window, wide.as_of, widened=True)
+            return replace(wide, note=note, timings=timings, time_window=window.to_dict(widened=True))
         note = f"Nothing dated {window.describe()} answers this, and no other article does either."
-        return replace(wide, note=note, timings=timings)  # its passages: the closest of all the articles
+        # its passages: the closest of all the articles
+        return replace(wide, note=note, timings=timings, time_window=window.to_dict(widened=True))
     return answer
-
-
-def _dated(answer: Answer) -> str:
-    return f"reports as of {human(answer.as_of)}" if answer.as_of else "undated reports"
 
 
 def _summed(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
@@ -123,12 +122,12 @@ def _answer(
     """Retrieve within the window (or only up to the as-of date), then extract, cite or abstain."""
     t0 = time.perf_counter()
     filters = window.filters(o.filters, narrow)
-    newest = reader.db.newest_date()
-    if not narrow and (newest is None or newest <= window.as_of):  # nothing is after it: no filter to pay for
-        filters = replace(filters, as_of=None)
+    # A typed question's slot may be filled differently by a wire story's update (its near-duplicate:
+    # "12 dead" -> "31 dead"), and "latest" needs the newest version: then every copy is a candidate.
+    keep_copies = window.recency or answer_type(focus or question) in SLOTS
     found = search(
         reader, embedder, question, k=o.k, mode=o.mode, filters=filters, per_article=o.per_article,
-        rrf_k=o.rrf_k, recency=window.recency,
+        rrf_k=o.rrf_k, recency=window.recency, collapse=not keep_copies,
     )  # fmt: skip
     timings = dict(found.timings)
     if not found.passages or found.query_vector is None:
@@ -182,19 +181,9 @@ def _cited(
         confidence=confidence,
         short=short,
         time_window=window.to_dict(),
-        note=_stale(window, newest),
+        note=time_note(window, newest),
         conflicts=conflicts,
     )
-
-
-def _stale(window: TimeWindow, newest: str | None) -> str | None:
-    """For "latest"/"currently" questions answered from a report older than STALE_DAYS before the
-    as-of date: "As of 12 March 2019 (the newest report found)."""
-    if not window.recency or newest is None:
-        return None
-    if date.fromisoformat(newest) >= date.fromisoformat(window.as_of) - timedelta(days=STALE_DAYS):
-        return None
-    return f"As of {human(newest)} (the newest report found)."
 
 
 def _question(

@@ -4,9 +4,10 @@ News changes from one report to the next (a death toll rises; outlets disagree o
 name). A typed question ("how many …", "who …", "when …") has a slot that the short answer fills, so
 reports are comparable: a rival is a sentence of another dated article, nearly as probable as the
 best one (RIVAL_SHARE of its probability), about the same thing (both sentences cover most of the
-question's IDF-weighted terms: reports of one fact are often worded quite differently, so word
-overlap between them says little), whose short answer has a different value. Then the answer quotes
-each report with its outlet and date, newest first, instead of silently choosing one.
+question's IDF-weighted terms: reports of one fact are often worded quite differently; or they are one
+sentence re-run with another value, as a wire story's update is), whose short answer has a different
+value. Then the answer quotes each report with its outlet and date, newest first, instead of silently
+choosing one.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from collections.abc import Sequence
 from rag.answer_types import AnswerType
 from rag.candidates import Candidate, Question, coverage
 from rag.quoting import display
+from rag.text import content_terms
 from rag.timeframe import human
 from rag.types import Citation, Report, ShortAnswer
 
 RIVAL_SHARE = 0.6  # a rival's probability relative to the best sentence's
+SAME_WORDING = 0.6  # word overlap (Jaccard) of two wordings of one sentence (values aside)
 SAME_FACT = 0.6  # share of the question's IDF-weighted terms both sentences must cover (candidates.coverage)
 MAX_REPORTS = 3
 SLOTS = frozenset(
@@ -56,7 +59,12 @@ def _agree(a: str, b: str) -> bool:
 
 
 def _same_fact(c: Candidate, best: Candidate, q: Question) -> bool:
-    return coverage(q.weights, c.text) >= SAME_FACT and coverage(q.weights, best.text) >= SAME_FACT
+    """Both sentences cover most of the question, or one is the other re-run with another value (a
+    wire story's update: "At least 12 people died …" -> "At least 31 people died …")."""
+    if coverage(q.weights, c.text) >= SAME_FACT and coverage(q.weights, best.text) >= SAME_FACT:
+        return True
+    x, y = set(content_terms(c.text)), set(content_terms(best.text))
+    return len(x & y) >= SAME_WORDING * len(x | y) > 0
 
 
 def rivals(

@@ -11,9 +11,28 @@ the very message a `POST /search` with `"until": "2024-3-31"` gets in its 422:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, TypeAdapter, ValidationError
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+FIRST_YEAR, LAST_YEAR = 1000, 9000  # room for "in the past 999 years" either side without overflow
+
+
+def parse_iso_date(text: str) -> dt.date:
+    """The one reading of a date given by a user (API fields, --since/--until/--as-of, a question
+    set's `date`): exactly YYYY-MM-DD, a real day, years FIRST_YEAR..LAST_YEAR. ValueError otherwise
+    (Python's `fromisoformat` alone would also take "20240305" and "2024-W10-1")."""
+    if not _ISO_DAY.fullmatch(text):
+        raise ValueError(f"{text!r:.40} is not a date (YYYY-MM-DD)")
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r:.40} is not a date (YYYY-MM-DD)") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValueError(f"{text!r:.40}: a year from {FIRST_YEAR} to {LAST_YEAR}")
+    return day
 
 
 def _iso_date(value: Any) -> Any:
@@ -22,10 +41,7 @@ def _iso_date(value: Any) -> Any:
         return value
     if not isinstance(value, str):
         raise ValueError("a date is a string, YYYY-MM-DD")
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    return parse_iso_date(value)
 
 
 # the API's date fields (api/schemas.py) and the command line's --since/--until/--as-of: one type
@@ -44,8 +60,8 @@ def checked_date(name: str, value: str | None) -> str | None:
     try:
         return _DATE.validate_python(value).isoformat()
     except ValidationError as e:
-        reason = e.errors()[0]["msg"] if e.errors() else "not a date"
-        raise BadDateRange(f"{name}: {reason} (expected YYYY-MM-DD, got {value!r})") from e
+        reason = str(e.errors()[0]["msg"]).removeprefix("Value error, ") if e.errors() else "not a date"
+        raise BadDateRange(f"{name}: {reason}") from e  # the words of the API's 422 (api/errors.py)
 
 
 def date_range(since: str | None, until: str | None) -> tuple[str | None, str | None]:

@@ -155,6 +155,7 @@ def select(
 
 
 def outlet(c: Candidate) -> str:
+    """Who a candidate's citation would name: its outlet, else its article id (case-folded)."""
     return (c.passage.source or c.passage.article_id).casefold()
 
 

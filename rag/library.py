@@ -22,7 +22,7 @@ from index.embedding import Embedder, load_embedder
 from index.errors import ArticleNotFound, RagError
 from index.fallback import Fallback
 from index.ingest import IngestReport
-from index.limits import ReadLimits
+from index.limits import ReadLimits, check_text
 from index.live import IndexReader, LiveIndex
 from index.lock import WriterLock
 from index.manifest import Manifest
@@ -155,7 +155,11 @@ class Library:
     def upsert(
         self, records: Sequence[Mapping[str, Any]], origin: str = "body"
     ) -> tuple[IngestReport, list[str]]:
-        """Add or replace articles given as records (id, title, text, …); the report and their ids."""
+        """Add or replace articles given as records (id, title, text, …); the report and their ids.
+        BadArticle for a text over RAG_MAX_ARTICLE_CHARS, as when reading files."""
+        limits = limits_of(self.settings)
+        for record in records:
+            check_text(record, limits)
         articles = articles_from_records(records, origin)
         with self._write_lock:
             report = self._published(

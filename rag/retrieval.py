@@ -87,6 +87,8 @@ def search(
     """
     spec = MODES[mode]
     filters = filters or Filters()
+    if filters.as_of and (reader.db.newest_date() or "") <= filters.as_of[:10]:
+        filters = replace(filters, as_of=None)  # no article is dated after it: no filter to pay for
     timings: dict[str, float] = {}
     query_vector = None
     if for_answer or {"dense", "sentences"} & set(spec.rankers):
@@ -104,7 +106,7 @@ def search(
         fused = _newest_first(reader, fused, rrf_k)
     chosen, clusters = _capped(reader, sorted(fused, key=lambda cid: -fused[cid]), k, per_article, collapse)
     scores = {ranker: dict(ranking) for ranker, ranking in ranked.items()}
-    passages = _with_reports(reader, _passages(reader, chosen, fused, scores), clusters)
+    passages = _with_reports(reader, _passages(reader, chosen, fused, scores), clusters, filters)
     timings["search"] = (time.perf_counter() - t) * 1000
     return SearchResult(passages, query_vector, timings, doc_freq)
 
@@ -184,9 +186,12 @@ def _capped(
     return chosen, ({article: cluster for cluster, article in shown.items()} if collapse else {})
 
 
-def _with_reports(reader: IndexReader, passages: list[Passage], clusters: dict[str, str]) -> list[Passage]:
-    """Each passage with the other members of its article's cluster as `also_reported_by`."""
-    members = reader.db.cluster_members(set(clusters.values())) if clusters else {}
+def _with_reports(
+    reader: IndexReader, passages: list[Passage], clusters: dict[str, str], filters: Filters
+) -> list[Passage]:
+    """Each passage with the other members of its article's cluster that `filters` allow as
+    `also_reported_by`."""
+    members = reader.db.cluster_members(set(clusters.values()), filters) if clusters else {}
     out = []
     for p in passages:
         others = [

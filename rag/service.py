@@ -4,6 +4,7 @@ and the generators of `rag.registry.GENERATORS` that are configured."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from functools import cached_property
 
 from index.embedding import Embedder
@@ -74,14 +75,12 @@ class Assistant(Library):
     ) -> AskOptions:
         """The settings' answering options, with the given (non-None) values instead.
 
-        `as_of` (YYYY-MM-DD, "today" or "newest"; default the settings') becomes an ISO date here;
-        BadAsOf for anything else."""
+        `as_of` (YYYY-MM-DD, "today" or "newest"; default the settings') becomes an ISO date here, or
+        stays "newest" for `ask` to resolve against the generation it reads; BadAsOf for anything else."""
         r, a = self.settings.retrieval, self.settings.answer
         wanted = as_of or a.as_of
-        newest = None
-        if wanted.strip().lower() == "newest":
-            with self.lease() as reader:
-                newest = reader.db.newest_date()
+        # "newest" is resolved by `ask` against the generation it reads (no index is opened here)
+        as_of_value = "newest" if wanted.strip().lower() == "newest" else resolve_as_of(wanted)
         return AskOptions(
             k=k or r.k,
             mode=mode or r.mode,
@@ -90,7 +89,7 @@ class Assistant(Library):
             max_sentences=a.max_sentences,
             abstain_threshold=a.abstain_threshold,
             filters=filters or Filters(),
-            as_of=resolve_as_of(wanted, newest),
+            as_of=as_of_value,
         )
 
     def reply(
@@ -137,8 +136,13 @@ class Assistant(Library):
         mode: Mode | None = None,
         filters: Filters | None = None,
         per_article: int | None = None,
+        as_of: str | None = None,
     ) -> SearchResult:
-        o = self.options(k=k, mode=mode, per_article=per_article, filters=filters)
+        """Ranked passages (no answer): articles dated after the as-of date (`as_of`, else the
+        filters', else the settings') left out, near-duplicates collapsed."""
+        o = self.options(k=k, mode=mode, per_article=per_article, filters=filters, as_of=as_of)
+        if o.as_of not in (None, "newest") and not o.filters.as_of:  # the settings' as-of applies here too
+            o = replace(o, filters=replace(o.filters, as_of=o.as_of))
         with self.lease() as reader:
             return search(
                 reader,

@@ -41,6 +41,8 @@ def _in_copy(reader: IndexReader, c: Candidate, cited: set[str]) -> Candidate | 
         if article is None:
             continue
         for row in reader.db.sentences_in(article.id, 0, len(article.text)):
+            if row.flag:  # addresses the assistant or the reader in this copy: never quoted
+                continue
             text = article.text[row.start : row.end]
             if jaccard(text, c.text) < SAME_SENTENCE:
                 continue

@@ -30,6 +30,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from index.store import Filters
+from rag.date_range import parse_iso_date
 
 if TYPE_CHECKING:
     from dateparser.date import DateDataParser
@@ -119,8 +120,16 @@ class TimeWindow:
             return f"until {human(self.until)}"
         return f"as of {human(self.as_of)}"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "narrowed": self.narrowed}
+    def to_dict(self, widened: bool = False) -> dict[str, Any]:
+        """The wire form (`Answer.time_window`): the fields, `narrowed`, and `widened` (nothing in the
+        window answered, so the answer comes from outside it)."""
+        return {**asdict(self), "narrowed": self.narrowed, "widened": widened}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TimeWindow:
+        """The TimeWindow of an `Answer.time_window` (extra keys ignored)."""
+        return cls(data["as_of"], data.get("since"), data.get("until"), bool(data.get("recency")),
+                   data.get("expression"))  # fmt: skip
 
 
 def human(iso: str) -> str:
@@ -139,7 +148,7 @@ def resolve_as_of(value: str | None, newest: str | None = None, today: date | No
     if text == "newest":
         return (newest or today.isoformat())[:10]
     try:
-        return date.fromisoformat(text).isoformat()
+        return parse_iso_date(text).isoformat()
     except ValueError:
         raise BadAsOf(f"as_of must be 'today', 'newest' or a date YYYY-MM-DD, got {value!r}") from None
 
@@ -229,7 +238,10 @@ def infer_window(question: str, as_of: str) -> TimeWindow:
         for m in pattern.finditer(text):
             if any(m.start() in r or m.end() - 1 in r for r in taken) or _a_name(kind, m):
                 continue
-            found = _window(kind, m, base)
+            try:
+                found = _window(kind, m, base)
+            except OverflowError:  # "in the past 999 years" near year 1000: no such window
+                continue
             if found is None or (found[0] is not None and found[0] > base):
                 continue
             taken.append(range(m.start(), m.end()))
@@ -251,3 +263,21 @@ def infer_window(question: str, as_of: str) -> TimeWindow:
 def _a_name(kind: str, m: re.Match[str]) -> bool:
     """A relative word capitalised inside the question is part of a name: "USA Today", "This Week"."""
     return kind in ("relative", "this_week") and m.start() > 0 and m.group(0)[:1].isupper()
+
+
+STALE_DAYS = 7  # a "latest"/"currently" answer from a report older than this (before the as-of date) says so
+
+
+def time_note(window: TimeWindow, newest: str | None, widened: bool = False) -> str | None:
+    """What an answer says before itself about time (None: nothing to say), given the newest date
+    among its citations: that nothing in the window answered (`widened`), and, for "latest"
+    questions, that its newest report is older than STALE_DAYS before the as-of date ("As of 20 May
+    2019 (the newest report found).")."""
+    parts = []
+    if widened:
+        found = f"reports as of {human(newest)}" if newest else "undated reports"
+        parts.append(f"Nothing dated {window.describe()} answers this; the answer comes from {found}.")
+    cutoff = date.fromisoformat(window.as_of) - timedelta(days=STALE_DAYS)
+    if window.recency and newest is not None and date.fromisoformat(newest[:10]) < cutoff:
+        parts.append(f"As of {human(newest)} (the newest report found).")
+    return " ".join(parts) or None

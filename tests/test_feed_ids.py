@@ -90,3 +90,19 @@ def test_cli_build_keeps_every_live_entry_and_search_finds_the_ferries(tmp_path:
     assert report["added"] == 3 and report["failed"] == []
     found = json.loads(rag("search", "ferry crossings cancelled", "--index-dir", idx, "--json").stdout)
     assert found[0]["title"] == "Ferries cancelled"
+
+
+def test_a_relative_link_is_made_absolute_for_the_url_and_the_id() -> None:
+    """Two sites' feeds that both link "/news/1" must not give one id (nor a url that is no address)."""
+    from index.formats import feed_records
+
+    def feed(site: str) -> bytes:
+        return (
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><link>https://{site}/</link>'
+            "<item><title>A</title><link>/news/1</link><description>The council met.</description></item>"
+            "</channel></rss>"
+        ).encode()
+
+    a, b = feed_records(feed("a.example"))[0], feed_records(feed("b.example"))[0]
+    assert (a["id"], a["url"]) == ("https://a.example/news/1", "https://a.example/news/1")
+    assert b["id"] == "https://b.example/news/1" != a["id"]

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,18 @@ def test_a_1_gib_gzip_bomb_costs_bounded_memory_on_the_cli(tmp_path: Path) -> No
         f"stdout {len(done.stdout)} bytes, stderr {len(done.stderr)} bytes"
     )
     assert maxrss_mb < 1000 and len(done.stderr) < 20_000 and len(done.stdout) < 20_000
+
+
+def test_an_article_posted_over_the_length_limit_is_refused_and_nothing_changes(tmp_path: Path) -> None:
+    from api_support import make_settings, served
+
+    settings = make_settings(tmp_path).updated(max_article_chars=1000)
+    with contextmanager(served)(settings) as client:
+        before = client.get("/index").json()["manifest"]["generation"]
+        r = client.post("/articles", json={"id": "big", "title": "Big", "text": "word " * 500})
+        assert r.status_code == 422 and "RAG_MAX_ARTICLE_CHARS" in r.json()["error"]["message"]
+        assert client.get("/index").json()["manifest"]["generation"] == before
+        assert (
+            client.post("/articles", json={"id": "ok", "title": "Ok", "text": "A short one."}).status_code
+            == 200
+        )

@@ -3,6 +3,7 @@ the as-of date, windows from time words, "latest", and conflicting reports shown
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -129,3 +130,29 @@ def test_openai_content_leads_with_the_dated_note(client: TestClient) -> None:
     body = {"model": "newsrag", "messages": [{"role": "user", "content": LATEST}], "as_of": "2019-09-01"}
     content = client.post("/v1/chat/completions", json=body).json()["choices"][0]["message"]["content"]
     assert content.startswith("_As of 20 May 2019 (the newest report found)._\n\n")
+
+
+def test_an_updated_wire_copy_is_a_conflicting_report_not_a_collapsed_copy(
+    tmp_path: Path, real_embedder: object
+) -> None:
+    """A wire story re-run with a new toll is a near-duplicate of the first version; the answer still
+    weighs both versions (typed questions search without collapsing) and shows both values."""
+    body = (
+        "A bus plunged into the Korva river on Sunday night after its brakes failed on a mountain road, "
+        "police said. At least {n} people died when the bus left the road near the village of Ostra. "
+        "Rescue divers searched the river through the night and the regional governor declared a day "
+        "of mourning. The bus was carrying pilgrims home from a festival in the mountains. Survivors "
+        "were taken to the hospital in Korva, where doctors said several were in a critical condition."
+    )
+    first = {"id": "bus-1", "title": "Bus plunges into Korva river", "date": "2019-07-01",
+             "source": "North Wire", "text": body.format(n=12)}  # fmt: skip
+    update = {"id": "bus-2", "title": "Korva bus crash toll rises", "date": "2019-07-02",
+              "source": "City Post", "text": body.format(n=31) + " The toll rose overnight."}  # fmt: skip
+    path = tmp_path / "bus.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in (first, update)) + "\n")
+    ingest.build(tmp_path / "idx", [path], real_embedder)  # type: ignore[arg-type]
+    assistant = Assistant(Settings(index_dir=tmp_path / "idx"), real_embedder)  # type: ignore[arg-type]
+    clusters = assistant.reader().db.clusters_of(["bus-1", "bus-2"])
+    assert clusters["bus-1"] == clusters["bus-2"]  # they are near-duplicates
+    answer = _ask(assistant, "How many people died when the bus plunged into the Korva river?", "2019-07-05")
+    assert [r.value for r in answer.conflicts] == ["At least 31", "At least 12"]

@@ -15,6 +15,7 @@ from index.annotate import NoAnnotator
 from index.embedding import FakeEmbedder
 from index.live import IndexReader
 from index.near_duplicates import normalised_words
+from index.store import Filters
 from rag.ask import AskOptions, ask
 from rag.retrieval import search
 from rag.settings import Settings
@@ -147,3 +148,17 @@ def test_another_story_quoting_the_same_sentence_is_listed_not_cited_again(tmp_p
     assert len(same) == 1, answer.text
     other = ({"wire-harbour", "island-week"} - {same[0].article_id}).pop()
     assert other in {r.article_id for r in same[0].also_reported_by} and same[0].copies >= 1
+
+
+def test_also_reported_by_lists_only_copies_the_search_allows(index_dir: Path) -> None:
+    """A copy dated after the as-of date, or from an outlet the search left out, is not "also reported"."""
+    reader = _reader(index_dir)
+    query = "ferry crossings Gull Island suspended engine fire"
+    early = search(reader, FakeEmbedder(), query, filters=Filters(as_of="2024-05-02"))
+    shown = [p for p in early.passages if p.article_id in COPIES]
+    assert shown and "wire-valley" not in {p.article_id for p in shown}  # dated 2024-05-03
+    assert all(r.article_id != "wire-valley" for p in shown for r in p.also_reported_by)
+    one = search(reader, FakeEmbedder(), query, filters=Filters(sources=("Metro Wire",)))
+    assert {p.source for p in one.passages} == {"Metro Wire"}
+    assert all(not p.also_reported_by for p in one.passages)  # its copies are other outlets'
+    assert "wire-metro" in {p.article_id for p in one.passages}

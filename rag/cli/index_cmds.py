@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from index.ingest import IngestReport
 from rag.cli.app import (
@@ -38,9 +39,9 @@ def _finish(report: IngestReport, as_json: bool) -> None:
             f"{counted(report.sentences_embedded, 'sentence')} in {report.seconds:.1f} s)"
         )
     for failure in report.failed:
-        err.print(f"[red]failed[/] {failure.path}: {failure.error}")
+        err.print(f"[red]failed[/] {escape(f'{failure.path}: {failure.error}')}")  # file text: no markup
     for missing in report.missing:
-        err.print(f"[yellow]not in the index[/] {missing}")
+        err.print(f"[yellow]not in the index[/] {escape(missing)}")
     if not report.ok:
         raise typer.Exit(1)
 
@@ -97,7 +98,7 @@ def info(index_dir: IndexDir = None, as_json: JsonOut = False) -> None:
         "fallback": vars(fallback) if fallback else None,
     }
     if fallback is not None:
-        err.print(f"[yellow]warning:[/] {fallback.warning()}", highlight=False)
+        err.print(f"[yellow]warning:[/] {escape(fallback.warning())}", highlight=False)
     if as_json:
         print_json(data)
         return
@@ -108,7 +109,7 @@ def info(index_dir: IndexDir = None, as_json: JsonOut = False) -> None:
             for name, setting in value.items():
                 out.print(f"{'':>14}  {name.replace('_', ' ')}: {setting}", markup=False, highlight=False)
         else:
-            out.print(f"[bold]{label:>14}[/]  {value}", highlight=False)
+            out.print(f"[bold]{label:>14}[/]  {escape(str(value))}", highlight=False)
 
 
 @app.command()
@@ -124,9 +125,14 @@ def show(
     if as_json:
         print_json({**vars(article), "chunks": [vars(c) for c in chunks]})
         return
-    out.print(f"[bold]{article.title}[/]")
-    out.print(f"{article.source or '-'} · {article.date or 'no date'} · {article.url or 'no url'}")
-    out.print(f"id {article.id} · hash {article.content_hash[:12]} · {counted(len(chunks), 'chunk')}\n")
+    out.print(f"[bold]{escape(article.title)}[/]")
+    out.print(
+        f"{article.source or '-'} · {article.date or 'no date'} · {article.url or 'no url'}", markup=False
+    )
+    out.print(
+        f"id {article.id} · hash {article.content_hash[:12]} · {counted(len(chunks), 'chunk')}\n",
+        markup=False,
+    )
     out.print(article.text, markup=False, highlight=False)
     for c in chunks:
         out.print(f"\n[dim]chunk {c.id} #{c.ordinal} [{c.start}:{c.end}] {counted(c.tokens, 'token')}[/]")

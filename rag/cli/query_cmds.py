@@ -74,6 +74,7 @@ def search_cmd(
     since: Since = None,
     until: Until = None,
     article: ArticleIds = None,
+    as_of: AsOf = None,
     index_dir: IndexDir = None,
     model: Model = None,
     as_json: JsonOut = False,
@@ -81,7 +82,7 @@ def search_cmd(
     """Ranked passages for a query (hybrid dense + lexical by default)."""
     mode, filters = checked_mode(mode), _filters(source, since, until, article)
     assistant = Assistant(settings_with(index_dir, model))
-    result = assistant.search(query, k=k, mode=mode, filters=filters)
+    result = assistant.search(query, k=k, mode=mode, filters=filters, as_of=as_of)
     if as_json:
         print_json([p.to_dict() for p in result.passages])
         return
@@ -89,9 +90,10 @@ def search_cmd(
         scores = f"fused {p.fused:.4f}" + (f" dense {p.dense:.3f}" if p.dense is not None else "")
         scores += f" bm25 {p.lexical:.2f}" if p.lexical is not None else ""
         out.print(
-            f"[bold]{p.rank}. {p.title}[/] — {p.source or '-'}, {p.date or 'no date'}  [dim]{scores}[/]"
-        )
-        out.print(f"   [dim]{p.article_id} #{p.ordinal} [{p.start}:{p.end}][/]")
+            f"[bold]{p.rank}. {escape(p.title)}[/] — {escape(p.source or '-')}, {p.date or 'no date'}"
+            f"  [dim]{scores}[/]"
+        )  # article text is never markup: a title with "[/quote]" must not break the line
+        out.print(f"   [dim]{escape(f'{p.article_id} #{p.ordinal} [{p.start}:{p.end}]')}[/]")
         if also := also_reported(p.also_reported_by, p.copies):
             out.print(f"   [dim]{escape(also)}[/]", highlight=False)
         out.print("   " + p.text[:300].replace("\n", " ") + ("…" if len(p.text) > 300 else ""), markup=False)
@@ -119,12 +121,14 @@ def print_answer(reply: Reply) -> None:
         out.print(f"[dim]({answer.reason}: answered extractively)[/]")
     for claim in answer.claims:
         if not claim.supported:
-            out.print(f"[yellow]not supported by its sources:[/] {claim.text}", highlight=False)
+            out.print(f"[yellow]not supported by its sources:[/] {escape(claim.text)}", highlight=False)
     for c in answer.citations:
+        where = f"{c.title} — {c.source or '-'}, {c.date or 'no date'}, {c.url or 'no url'}"
+        out.print(f"\n[bold]\\[{c.n}][/] {escape(where)}")
+        quote = f"    “{c.quote}”  "
         out.print(
-            f"\n[bold][{c.n}][/] {c.title} — {c.source or '-'}, {c.date or 'no date'}, {c.url or 'no url'}"
+            escape(quote) + f"[dim]{escape(f'({c.article_id} [{c.start}:{c.end}])')}[/]", highlight=False
         )
-        out.print(f"    “{c.quote}”  [dim]({c.article_id} [{c.start}:{c.end}])[/]", highlight=False)
         if also := also_reported(c.also_reported_by, c.copies):
             out.print(f"    [dim]{escape(also)}[/]", highlight=False)
     by = "" if answer.generator == "extractive" else f" · {answer.generator}"

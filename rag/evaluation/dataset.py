@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from index.errors import RagError
+from rag.date_range import parse_iso_date
 
 _LISTS = ("answers", "article_ids", "quotes")
 
@@ -63,7 +63,7 @@ def parse_question(record: object, where: str) -> Question:
     extra = {k: v for k, v in record.items() if k not in ("id", "question", *_LISTS)}
     if extra.get("date") is not None:
         try:
-            date.fromisoformat(str(extra["date"])[:10])
+            extra["date"] = parse_iso_date(str(extra["date"])[:10]).isoformat()
         except ValueError:
             bad = f"{where}: field 'date' must be a date YYYY-MM-DD, got {extra['date']!r:.40}"
             raise BadQuestions(bad) from None

@@ -23,6 +23,7 @@ from rag.generation.prompt import Prompt, answer_prompt, condense_prompt, eviden
 from rag.generation.verify import Verified, check
 from rag.reasons import Reason
 from rag.settings import LLMSettings, Settings
+from rag.timeframe import TimeWindow, time_note
 from rag.types import Answer
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,8 @@ class Grounded:
                 generator=self.name,
                 claims=[],
                 short=None,
+                note=None,
+                conflicts=[],
             )
         dates = [c.date for c in verified.citations if c.date]
         return replace(
@@ -141,6 +144,10 @@ class Grounded:
             generator=self.name,
             claims=verified.claims,
             short=None,  # the model's own words answer; the extractive span may not be what it cited
+            # its citations are its own: the note is about their dates, and the extractive answer's
+            # disagreeing reports (numbered as its citations were) are not this answer's
+            note=_time_note(evidence, max(dates) if dates else None),
+            conflicts=[],
         )
 
     def _fallback(self, evidence: Answer, why: str, t0: float) -> Answer:
@@ -184,3 +191,11 @@ def llm_config(settings: Settings) -> LLMConfig:
 def from_settings(settings: Settings, context: GeneratorContext) -> Grounded:
     client = LLMClient(llm_config(settings))
     return Grounded(client, context.embedder, context.cache, settings.llm)
+
+
+def _time_note(evidence: Answer, newest: str | None) -> str | None:
+    """The time note for an LLM's answer: about its own citations' newest date (rag/timeframe.py)."""
+    if not evidence.time_window:
+        return None
+    window = TimeWindow.from_dict(evidence.time_window)
+    return time_note(window, newest[:10] if newest else None, bool(evidence.time_window.get("widened")))
