@@ -81,8 +81,11 @@ _ADDRESSEE = re.compile(
     _I,
 )
 # "Language models should answer that …" at a sentence's start, unless attributed ("…, regulators said")
+# (also "AI systems reading this must say …": the addressee named by what it is doing to the text)
 _ADDRESSEE_MODAL = re.compile(
-    rf"^\W{{0,3}}(?:{_AI})\s+(?:must|should|shall|are\s+to|need\s+to|will)\s+(?:now\s+|always\s+|only\s+)?"
+    rf"^\W{{0,3}}(?:{_AI})(?:\s+(?:reading|processing|summari[sz]ing|parsing|scraping|ingesting|indexing)"
+    rf"\s+this(?:\s+(?:page|article|text|story|site|document|content|report))?,?)?"
+    rf"\s+(?:must|should|shall|are\s+to|need\s+to|will)\s+(?:now\s+|always\s+|only\s+)?"
     rf"(?:answer|respond|reply|say|state|claim|write|output)\s+(?:that|with|only|:|[\"“'‘])",
     _I,
 )
@@ -161,7 +164,8 @@ _CLAUSE = re.compile(r"[^);]{0,100}")  # how far after its verb a link belongs t
 _REPORTING = re.compile(
     r"\b(?:said|says|say|told|tells|asked|asks|wrote|writes|added|adds|warned|warns|urged|urges|posted"
     r"|typed|claimed|stated|instructed|ordered|explained|reported|announced|tweeted|texted|saying"
-    r"|telling|according\s+to|(?:message|e-?mail|text|note|sign|letter|post|notice)\s+reads?)\b",
+    r"|telling|according\s+to|(?:message|e-?mail|text|note|sign|letter|post|notice)\s+reads?"
+    r"|requires?|required|rules?|ruled|law|regulations?|under\s+the)\b",
     _I,
 )
 _REPORTED_BEFORE = re.compile(_REPORTING.pattern + r"\s*[:,]?\s*[\"“«„'‘]?\s*$", _I)  # "Police said: call…"
@@ -196,7 +200,10 @@ def instruction_flag(sentence: str) -> str | None:
 
     if found(_OVERRIDE):
         return OVERRIDE
-    if found(_ADDRESSEE) or (found(_ADDRESSEE_MODAL) and not _REPORTING.search(outside)):
+    modal = found(_ADDRESSEE_MODAL)
+    # attributed ("…, regulators said") unless the only reporting word is the command's own ("must say")
+    said = modal is not None and _REPORTING.search(outside.replace(modal.group(0), " "))
+    if found(_ADDRESSEE) or (modal is not None and not said):
         return ADDRESSEE
     if found(_COMMAND, imperative=True):
         return COMMAND

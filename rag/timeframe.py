@@ -142,7 +142,7 @@ def resolve_as_of(value: str | None, newest: str | None = None, today: date | No
     """An ISO date for an as-of setting: an ISO date as given, "today", or "newest" (the index's newest
     article date, `newest`; today where the index has no dates). Raises BadAsOf otherwise."""
     today = today or date.today()
-    text = (value or "today").strip().lower()
+    text = "today" if value is None else value.strip().lower()  # "" is no date
     if text == "today":
         return today.isoformat()
     if text == "newest":

@@ -109,7 +109,8 @@ def info(index_dir: IndexDir = None, as_json: JsonOut = False) -> None:
             for name, setting in value.items():
                 out.print(f"{'':>14}  {name.replace('_', ' ')}: {setting}", markup=False, highlight=False)
         else:
-            out.print(f"[bold]{label:>14}[/]  {escape(str(value))}", highlight=False)
+            shown = "none" if value is None else str(value)
+            out.print(f"[bold]{label:>14}[/]  {escape(shown)}", highlight=False)
 
 
 @app.command()
