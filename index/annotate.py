@@ -17,7 +17,9 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol
+
+import regex
 
 from index.cjk_numbers import cjk_number_spans
 from index.errors import ModelMismatch
@@ -103,7 +105,52 @@ def _spans(doc: object, offset: int) -> list[Annotation]:
         names = [t for t in np_ if t.pos_ == "PROPN"]
         if names and len(names) == len(np_) and not any(s <= start < e for s, e in entities):
             out.append(Annotation(start, end, PROPER_NAME))
+    taken = [(a.start, a.end) for a in out if a.label != NOUN_PHRASE]
+    out += [a for a in _foreign_names(doc, offset) if not any(s < a.end and a.start < e for s, e in taken)]
     return out
+
+
+_LETTER = regex.compile(r"\p{L}")
+_LATIN = regex.compile(r"\p{Latin}")
+_MAX_NAME_WORDS = 4
+
+
+def _foreign_names(doc: Any, offset: int) -> list[Annotation]:
+    """Names the English pipeline cannot see, as NAME spans, in mostly Latin-script text: runs of up
+    to four words written in another script ("Voters chose ნინო ბერიძე", "… محمد العلي …": scripts
+    without capitals, so no PROPN), and runs of two or more capitalised words with non-ASCII letters
+    ("ÉMILE LÉVÊQUE", which the tagger reads as common nouns)."""
+    text = doc.text
+    letters = _LETTER.findall(text)
+    if not letters or len(_LATIN.findall(text)) < 0.5 * len(letters):
+        return []  # not an English text with a foreign name in it: the pipeline has nothing to say
+    found: list[Annotation] = []
+    run: list[Any] = []  # spaCy tokens
+    kind = ""
+    for token in [*doc, None]:
+        word = getattr(token, "text", "")
+        this = _name_kind(word) if token is not None else ""
+        if this and this == kind and len(run) < _MAX_NAME_WORDS:
+            run.append(token)
+            continue
+        if run and (kind == "script" or len(run) >= 2):
+            first, last = run[0], run[-1]
+            found.append(Annotation(offset + first.idx, offset + last.idx + len(last.text), PROPER_NAME))
+        run, kind = ([token], this) if this else ([], "")
+    return found
+
+
+def _name_kind(word: str) -> str:
+    """ "script" for a word in a script other than Latin, "caps" for an all-capital word with a
+    non-ASCII letter, "" otherwise."""
+    letters = _LETTER.findall(word)
+    if not letters:
+        return ""
+    if not _LATIN.search(word):
+        return "script"
+    if len(letters) >= 2 and word.isupper() and not word.isascii():
+        return "caps"
+    return ""
 
 
 def _pieces(text: str) -> Iterator[tuple[int, str]]:

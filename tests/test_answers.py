@@ -46,6 +46,12 @@ def _check_offsets(assistant: Assistant, answer: object) -> None:
         ("Midfield", "m5", "Łukasz Żak"),
         ("Porthaven", "m6", "Γιώργος Παπαδόπουλος"),
         ("Northby", "m1", "Oliver Grant"),
+        # scripts without capitals, and non-ASCII names in capitals: no PROPN, still names
+        ("Greenhill", "m7", "ნინო ბერიძე"),
+        ("Kingsford", "m8", "محمد العلي"),
+        ("Oakmoor", "m9", "राहुल शर्मा"),
+        ("Pinewick", "m10", "ÉMILE LÉVÊQUE"),
+        ("Ashvale", "m11", "ÆLFRED ØSTERGÅRD"),
     ],
 )
 def test_who_question_names_the_person_of_the_right_article_in_any_script(
