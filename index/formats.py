@@ -63,12 +63,44 @@ def text_record(content: str) -> Record:
     }
 
 
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+def without_hidden(data: bytes) -> bytes:
+    """The page without what a browser does not show: elements with `hidden`, `aria-hidden="true"`
+    or a `display: none` / `visibility: hidden` style, `<template>` and `<noscript>`. Text nobody sees
+    on the page is not the article (and is a known place to plant instructions for an assistant);
+    it also makes trafilatura fall back to a flat extraction that runs the headline into the text.
+    The page as given when it cannot be parsed."""
+    from lxml import html as lxml_html  # trafilatura's own parser, so no new dependency
+
+    try:
+        root = lxml_html.fromstring(data)
+    except (ValueError, TypeError, lxml_html.etree.ParserError):
+        return data
+    candidates = root.xpath("//*[@hidden or @aria-hidden or @style or self::template or self::noscript]")
+    hidden = [
+        e
+        for e in candidates
+        if e.get("hidden") is not None
+        or e.get("aria-hidden") == "true"
+        or e.tag in ("template", "noscript")
+        or _HIDDEN_STYLE.search(e.get("style") or "")
+    ]
+    removed = 0
+    for element in hidden:
+        if element.getparent() is not None:  # not the root, and not inside one already dropped
+            element.drop_tree()
+            removed += 1
+    return lxml_html.tostring(root, encoding="utf-8") if removed else data
+
+
 def html_record(data: bytes) -> Record:
     """Extract the main text and metadata of an HTML page with trafilatura (comments excluded)."""
     import trafilatura  # imported here: it costs ~0.2 s, and most runs read no HTML
 
     document = trafilatura.bare_extraction(
-        data,
+        without_hidden(data),
         with_metadata=True,
         include_comments=False,
         include_tables=True,
