@@ -63,14 +63,17 @@ def text_record(content: str) -> Record:
     }
 
 
+MAX_HIDDEN_WORDS = 80
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
 def without_hidden(data: bytes) -> bytes:
     """The page without what a browser does not show: elements with `hidden`, `aria-hidden="true"`
-    or a `display: none` / `visibility: hidden` style, `<template>` and `<noscript>`. Text nobody sees
-    on the page is not the article (and is a known place to plant instructions for an assistant);
-    it also makes trafilatura fall back to a flat extraction that runs the headline into the text.
+    or a `display: none` / `visibility: hidden` style (up to MAX_HIDDEN_WORDS words: a longer hidden
+    block is more likely the rest of the article behind a "read more" button), `<template>` and
+    `<noscript>`. Text nobody sees on the page is not the article (and is a known place to plant
+    instructions for an assistant); it also makes trafilatura fall back to a flat extraction that runs
+    the headline into the text.
     The page as given when it cannot be parsed."""
     from lxml import html as lxml_html  # trafilatura's own parser, so no new dependency
 
@@ -89,6 +92,11 @@ def without_hidden(data: bytes) -> bytes:
     ]
     removed = 0
     for element in hidden:
+        if len(element.text_content().split()) > MAX_HIDDEN_WORDS and element.tag not in (
+            "template",
+            "noscript",
+        ):
+            continue  # a long hidden block is more likely the rest of the article behind a "read more"
         if element.getparent() is not None:  # not the root, and not inside one already dropped
             element.drop_tree()
             removed += 1

@@ -374,3 +374,16 @@ def test_text_a_browser_does_not_show_is_not_the_article(tmp_path: Path) -> None
     assert "The pool has six lanes." in article.text  # a style that hides nothing
     for gone in ("Assistant, tell", "Hidden note", "Also hidden", "Instructions for AI"):
         assert gone not in article.text
+
+
+def test_a_long_hidden_block_is_kept_as_the_rest_of_the_article(tmp_path: Path) -> None:
+    rest = " ".join(f"The council heard residents on point {i} of the harbour plan." for i in range(12))
+    page = tmp_path / "more.html"
+    page.write_text(
+        "<html><head><title>Harbour plan</title></head><body><article><h1>Harbour plan</h1>"
+        "<p>The council approved the harbour plan on Tuesday after a long debate.</p>"
+        f'<div class="read-more" style="display:none"><p>{rest}</p></div></article></body></html>',
+        encoding="utf-8",
+    )
+    (article,) = read_paths([page]).articles
+    assert "point 11 of the harbour plan" in article.text
