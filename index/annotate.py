@@ -99,6 +99,9 @@ def _spans(doc: object, offset: int) -> list[Annotation]:
         if "\n" in np_.text or (start, end) in entities:
             continue  # spans a heading and a sentence, or repeats an entity
         out.append(Annotation(start, end, NOUN_PHRASE))
+        missed = _untyped_number(np_, offset, entities)
+        if missed is not None:  # "around sixty traders": a number the NER did not see (short sentences)
+            out.append(missed)
         # "three euros", "forty thousand books": a number the NER typed CARDINAL, with its unit
         if any(a.start == start and a.label == "CARDINAL" and a.end < end for a in out):
             out.append(Annotation(start, end, "QUANTITY"))
@@ -108,6 +111,23 @@ def _spans(doc: object, offset: int) -> list[Annotation]:
     taken = [(a.start, a.end) for a in out if a.label != NOUN_PHRASE]
     out += [a for a in _foreign_names(doc, offset) if not any(s < a.end and a.start < e for s, e in taken)]
     return out
+
+
+def _untyped_number(np_: Any, offset: int, entities: set[tuple[int, int]]) -> Annotation | None:
+    """A CARDINAL for the leading number words of a noun phrase ("sixty traders", "12 boats") that
+    the NER left untyped and no entity covers, or None."""
+    digits = []
+    for token in np_:
+        if token.like_num and token.pos_ in ("NUM", "ADJ", "NOUN", "PROPN"):
+            digits.append(token)
+        elif digits or token.pos_ not in ("DET", "ADV", "ADP"):
+            break
+    if not digits or len(digits) == len(np_):
+        return None  # no number, or a number alone (no unit: the NER's call)
+    start, end = offset + digits[0].idx, offset + digits[-1].idx + len(digits[-1].text)
+    if any(s < end and start < e for s, e in entities):
+        return None
+    return Annotation(start, end, "CARDINAL")
 
 
 _LETTER = regex.compile(r"\p{L}")

@@ -71,6 +71,8 @@ def test_who_question_names_the_person_of_the_right_article_in_any_script(
         ("How long is the Rivervale footbridge?", "three hundred metres long", "three hundred metres"),
         ("How many lanes does the Oakridge swimming pool have?", "six lanes", "six"),
         ("How many books does the Hillcrest library hold?", "forty thousand books", "forty thousand"),
+        # a number the NER does not type in a short sentence: typed from its noun phrase
+        ("How many traders does the Maplewood farmers market expect?", "around sixty traders", "sixty"),
     ],
 )
 def test_typed_answer_is_not_crowded_out_by_the_lead_sentence(
