@@ -41,10 +41,16 @@ _MONTH = (
 )
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _YEAR = r"(?:19|20)\d{2}"
-_CALENDAR = (  # a date that needs a preposition before it to count: "in March", "on 12 May 2019"
-    rf"(?:the\s+)?(?:{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?|{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?"
+_WEEKDAY = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_CALENDAR = (  # a date that needs a preposition before it to count: "in March", "on (Monday,) 12 May 2019"
+    rf"(?:(?:{_WEEKDAY}),?\s+)?(?:the\s+)?(?:{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?|{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?"
     rf"|{_MONTH}(?:,?\s+{_YEAR})?|{_YEAR})"
 )
+# days that name an event, not a date: "Black Friday", "Super Tuesday"
+_NAMED_DAY = re.compile(
+    r"\b(?:black|super|good|ash|cyber|holy|easter|bloody|maundy|giving|shrove|palm)\s+$", re.I
+)
+_WEEKDAYS = _WEEKDAY.split("|")
 _NUMBER_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                  "eight": 8, "nine": 9, "ten": 10, "few": 3, "several": 7}  # fmt: skip
 _COUNT = rf"(?:\d{{1,3}}|{'|'.join(_NUMBER_WORDS)})"
@@ -60,6 +66,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("ago", rf"\b(?P<expr>{_COUNT}\s+{_UNIT}\s+ago)\b"),
         ("this_week", r"\bthis\s+week(?:'s)?\b"),
         ("relative", r"\b(?P<expr>today|tonight|yesterday|(?:this|last)\s+(?:month|year)|last\s+week)\b"),
+        ("weekday", rf"\b(?:(?:on|last|this\s+past|since)\s+)?(?P<day>{_WEEKDAY})(?:'s)?\b"
+                    rf"(?!,?\s+(?:\d|of\b|the\s+\d|{_MONTH}))"),  # "Monday, June 3": the calendar's
         ("calendar", rf"\b(?P<prep>in|on|during|throughout|since|after|before|until|till|by|from|as\s+of)\s+"
                      rf"(?P<expr>{_CALENDAR})(?!\w)"),
     )
@@ -201,6 +209,9 @@ def _window(kind: str, m: re.Match[str], base: date) -> tuple[date | None, date 
         return base - timedelta(days=_count(m.group("n")) * _days(m.group("unit")) - 1), base
     if kind == "this_week":  # news sense: the seven days up to the as-of date, not since Monday
         return base - timedelta(days=6), base
+    if kind == "weekday":  # the last such day up to the as-of date (today if it is one), reported since
+        back = (base.weekday() - _WEEKDAYS.index(m.group("day").lower())) % 7
+        return base - timedelta(days=back), base
     period = _period(m.group("expr"), base)
     if period is None:
         return None
@@ -236,7 +247,7 @@ def infer_window(question: str, as_of: str) -> TimeWindow:
     taken: list[range] = []
     for kind, pattern in _PATTERNS:
         for m in pattern.finditer(text):
-            if any(m.start() in r or m.end() - 1 in r for r in taken) or _a_name(kind, m):
+            if any(m.start() in r or m.end() - 1 in r for r in taken) or _a_name(kind, m, text):
                 continue
             try:
                 found = _window(kind, m, base)
@@ -260,8 +271,12 @@ def infer_window(question: str, as_of: str) -> TimeWindow:
     return TimeWindow(as_of)
 
 
-def _a_name(kind: str, m: re.Match[str]) -> bool:
-    """A relative word capitalised inside the question is part of a name: "USA Today", "This Week"."""
+def _a_name(kind: str, m: re.Match[str], text: str) -> bool:
+    """A relative word capitalised inside the question is part of a name ("USA Today", "This Week"),
+    and so is a day after "Black", "Super", "Good", … ("Super Tuesday", "Black Friday")."""
+    if kind == "weekday":  # "the Monday Club", "Tuesday Group": a bare day before a capitalised word
+        bare = m.start() == m.start("day") and re.match(r"\s+[A-Z]", text[m.end() :]) is not None
+        return bare or bool(_NAMED_DAY.search(text[: m.start()]))
     return kind in ("relative", "this_week") and m.start() > 0 and m.group(0)[:1].isupper()
 
 

@@ -36,6 +36,12 @@ AS_OF = "2019-06-12"  # a Wednesday
         ("Who spoke over the last week?", "2019-06-06", "2019-06-12"),
         ("What happened 2 weeks ago?", "2019-05-27", "2019-06-02"),
         ("What happened in 2018?", "2018-01-01", "2018-12-31"),
+        # a weekday: the last one up to the as-of date, and what was reported since
+        ("What did the court rule on Monday?", "2019-06-10", "2019-06-12"),
+        ("What did the minister say Tuesday?", "2019-06-11", "2019-06-12"),
+        ("What was announced last Friday?", "2019-06-07", "2019-06-12"),
+        ("What happened on Wednesday?", "2019-06-12", "2019-06-12"),  # the as-of day is one
+        ("What happened on Monday, June 3?", "2019-06-03", "2019-06-03"),  # the date decides
     ],
 )
 def test_time_words_make_a_window_relative_to_the_as_of_date(question: str, since: str, until: str) -> None:
@@ -72,6 +78,9 @@ def test_recency_words_make_a_preference_not_a_filter(question: str) -> None:
         "Which club, recently discussed by three outlets, changed its manager?",
         "What did the 'Business Today' report say about inflation?",  # a name in quotes
         "What did USA Today report about the storm?",  # a capitalised relative word inside: a name
+        "Who won Super Tuesday?",  # a day that names an event
+        "What sold best on Black Friday?",
+        "What is the Monday Club?",  # a bare day before a capitalised word: a name
     ],
 )
 def test_no_time_words_no_window(question: str) -> None:
