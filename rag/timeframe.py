@@ -8,10 +8,11 @@ time expressions in the question are resolved against it:
 - a **window** (hard filter on article dates, inclusive): "today", "yesterday", "this week" (the seven
   days up to the as-of date), "last week/month/year" (the previous calendar period), "this month/year",
   "so far this year", "in/during/on <date>", "since/after <date>", "before/until <date>", "in the past
-  3 days", "2 weeks ago"; an ISO date anywhere;
-- a **recency preference** (no filter): "latest", "most recent", "currently", "now", "recently", "still",
-  "so far": retrieval adds a newest-first ranking to its fusion and the answer prefers the newest of
-  comparably good sentences.
+  3 days", "2 weeks ago", "on Monday" (from the last Monday to the as-of date); an ISO date anywhere;
+  several expressions make one window spanning them all;
+- a **recency preference** (no filter): "latest", "most recent", "currently", "right now", "so far",
+  "any news on": retrieval adds a newest-first ranking to its fusion and the answer prefers the newest
+  of comparably good sentences ("now", "recently", "still" mostly describe, and are not cues).
 
 Dates are parsed by dateparser (https://github.com/scrapinghub/dateparser) relative to the as-of date
 with `PREFER_DATES_FROM=past`, which also reports each expression's granularity (day, week, month,
