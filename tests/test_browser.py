@@ -353,6 +353,16 @@ def test_conflicting_reports_are_side_by_side_on_the_page_newest_first(
             expect(reports.nth(1).locator("a.cite")).to_have_text("[2]")
             expect(turn.locator(".short-answer")).to_have_count(0)  # one value in bold would pick a side
             expect(turn.locator(".meta")).to_contain_text("question as of")
+
+            # The same question as of the first report's day: one report, no conflict
+            page.get_by_label("As of").fill("2019-03-10")
+            box.fill("How many people were killed in the Marova earthquake?")
+            box.press("Enter")
+            second = page.locator(".turn.assistant").nth(1)
+            expect(second).to_have_attribute("aria-busy", "false", timeout=ANSWER_TIMEOUT_MS)
+            expect(second.locator(".conflicts")).to_have_count(0)
+            expect(second.locator(".short-answer")).to_contain_text("At least 12")
+            expect(second.locator(".meta")).to_contain_text("question as of 2019-03-10")
             assert not page_errors, page_errors
         finally:
             browser.close()

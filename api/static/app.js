@@ -320,6 +320,7 @@ const ui = {
   articleBody: document.getElementById("article-body"),
   generatorChoice: document.getElementById("generator-choice"),
   generator: document.getElementById("generator"),
+  asOf: document.getElementById("as-of"),
 };
 
 // The whole conversation, [{role, content}], sent with every request: the server keeps no session.
@@ -596,6 +597,8 @@ async function send(question) {
   const request = { messages: conversation.slice(-MAX_SENT_MESSAGES), stream: true };
   const generator = chosenGenerator();
   if (generator) request.generator = generator;
+  // YYYY-MM-DD from the date input; empty: the server's RAG_AS_OF (today, or the newest article's date)
+  if (ui.asOf && /^\d{4}-\d{2}-\d{2}$/.test(ui.asOf.value)) request.as_of = ui.asOf.value;
   try {
     const response = await fetch("/chat", {
       method: "POST",
