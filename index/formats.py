@@ -63,44 +63,35 @@ def text_record(content: str) -> Record:
     }
 
 
-MAX_HIDDEN_WORDS = 80
+MAX_HIDDEN_CHARS = 500
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
-def without_hidden(data: bytes) -> bytes:
-    """The page without what a browser does not show: elements with `hidden`, `aria-hidden="true"`
-    or a `display: none` / `visibility: hidden` style (up to MAX_HIDDEN_WORDS words: a longer hidden
-    block is more likely the rest of the article behind a "read more" button), `<template>` and
-    `<noscript>`. Text nobody sees on the page is not the article (and is a known place to plant
-    instructions for an assistant); it also makes trafilatura fall back to a flat extraction that runs
-    the headline into the text.
-    The page as given when it cannot be parsed."""
-    from lxml import html as lxml_html  # trafilatura's own parser, so no new dependency
+def without_hidden(data: bytes) -> Any:
+    """The page as an lxml tree (decoded as trafilatura decodes it) without what a browser does not
+    show: elements with `hidden` or a `display: none` / `visibility: hidden` style, `<template>` and
+    `<noscript>` — each only up to MAX_HIDDEN_CHARS characters of text (a longer hidden block is more
+    likely the rest of the article behind a "read more" button or a script), and never `<html>` or
+    `<body>` themselves. Text nobody sees is not the article (and is a known place to plant
+    instructions for an assistant); it also made trafilatura fall back to a flat extraction that ran
+    the headline into the text. The bytes as given when they do not parse as HTML."""
+    from trafilatura.utils import load_html  # imported here, with trafilatura
 
-    try:
-        root = lxml_html.fromstring(data)
-    except (ValueError, TypeError, lxml_html.etree.ParserError):
+    root = load_html(data)
+    if root is None:
         return data
-    candidates = root.xpath("//*[@hidden or @aria-hidden or @style or self::template or self::noscript]")
-    hidden = [
-        e
-        for e in candidates
-        if e.get("hidden") is not None
-        or e.get("aria-hidden") == "true"
-        or e.tag in ("template", "noscript")
-        or _HIDDEN_STYLE.search(e.get("style") or "")
-    ]
-    removed = 0
-    for element in hidden:
-        if len(element.text_content().split()) > MAX_HIDDEN_WORDS and element.tag not in (
-            "template",
-            "noscript",
-        ):
-            continue  # a long hidden block is more likely the rest of the article behind a "read more"
-        if element.getparent() is not None:  # not the root, and not inside one already dropped
+    candidates = root.xpath("//*[@hidden or @style or self::template or self::noscript]")
+    for element in candidates:
+        hidden = (
+            element.get("hidden") is not None
+            or element.tag in ("template", "noscript")
+            or _HIDDEN_STYLE.search(element.get("style") or "")
+        )
+        if not hidden or element.tag in ("html", "body") or element.getparent() is None:
+            continue
+        if len(element.text_content()) <= MAX_HIDDEN_CHARS:
             element.drop_tree()
-            removed += 1
-    return lxml_html.tostring(root, encoding="utf-8") if removed else data
+    return root
 
 
 def html_record(data: bytes) -> Record:
