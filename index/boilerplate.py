@@ -122,28 +122,33 @@ PROMPTS = [
     r"continue reading\b.{0,120}",
     r"(?:this|the) (?:article|story|content|page|piece) is (?:only )?for (?:paying |registered |premium )?"
     r"(?:subscribers|members)(?: only)?",
-    r"(?:start|begin|claim|get|try) (?:your|a|our) free trial\b.{0,100}",
-    r"get (?:our|the)\b.{0,40}\b(?:briefing|digest|bulletin|newsletter)\b.{0,80}",
-    r"(?:get|receive|sign up\b.{0,60})\b.{0,60}\b(?:delivered )?(?:to|in|into) your inbox\b.{0,60}",
+    r"(?:start|begin|claim) (?:your|a) free trial\b.{0,80}",
+    r"get our\b.{0,40}\b(?:briefing|digest|bulletin|newsletter)\b.{0,80}",
+    r".{0,60}\b(?:newsletter|briefing|digest|headlines|top stories|our (?:best|latest) \w+)\b.{0,60}"
+    r"\b(?:delivered )?(?:to|in|into) your inbox\b.{0,40}",
     rf"{_ACTION}(?: now| today| here)?[,!]? (?:it'?s|it is) (?:free|quick|easy)\b.{{0,30}}",
-    r"share (?:this|the) (?:article|story|post|page)\b.{0,80}",
+    r"share (?:this|the) (?:article|story|post|page)(?: (?:on|via|by)\b.{0,60})?",
     # the same prompts in the other languages newsrag reads most (README "Languages and scripts")
-    r"(?:jetzt )?(?:abonnieren|registrieren|anmelden)(?: sie sich)?\b.{0,60}\bweiterlesen\b.{0,40}",
+    r"(?:jetzt )?(?:abonnieren|registrieren|anmelden)(?: sie sich)?(?: und| um)?\b.{0,40}"
+    r"\bweiterlesen\b.{0,40}",
     r"sie haben das ende des (?:kostenlosen|frei verfügbaren) (?:bereichs|inhalts|artikels|textes) erreicht",
     r"(?:dieser|der) (?:artikel|beitrag|inhalt) ist (?:nur |exklusiv )?(?:für|fuer) "
     r"(?:abonnenten|abonnentinnen|abonnent\*innen|\w*plus-\w+)\b.{0,40}",
     r"(?:cet |l')?article est réservé aux abonnés\b.{0,60}",
-    r"abonnez-vous\b.{0,100}",
+    r"abonnez-vous(?: dès maintenant| maintenant)?"
+    r"(?: (?:pour|et) (?:lire|continuer|accéder|profiter)\b.{0,80})?",
     r"il vous reste \d+ ?% de cet article à lire\b.{0,40}",
     r"déjà abonné\s?\??(?: connectez-vous\b.{0,40})?",
     r"(?:este|el) (?:contenido|artículo) es (?:exclusivo )?para (?:suscriptores|socios)\b.{0,40}",
-    r"suscríbete\b.{0,100}",
+    r"suscríbete(?: ahora| ya)?(?: (?:para|y) (?:seguir|continuar|leer|acceder)\b.{0,60})?",
     r"¿?ya eres suscriptor\??(?: inicia sesión\b.{0,40})?",
-    r"(?:inicia sesión|connectez-vous|melden sie sich an|accedi|faça login)\b.{0,60}",
+    # a login prompt alone, or with what it is for: "Inicia sesión el juicio …" is a trial opening
+    r"(?:inicia sesión|connectez-vous|melden sie sich an|accedi|faça login)"
+    r"(?: (?:para|pour|per|para) (?:seguir|continuar|continuer|lire|leer|leggere|continuare|ler)\b.{0,60})?",
     r"(?:questo|l')\s?articolo è riservato agli abbonati\b.{0,40}",
-    r"abbonati\b.{0,100}",
+    r"abbonati(?: ora| subito)?(?: (?:per|e) (?:continuare|leggere|accedere)\b.{0,60})?",
     r"(?:este|esse) conteúdo é exclusivo para assinantes\b.{0,40}",
-    r"assine(?: já| agora)?\b.{0,100}",
+    r"assine(?: já| agora)?(?: (?:para|e) (?:continuar|ler|acessar)\b.{0,60})?",
 ]
 
 _SEPARATORS = r"[\s.:;,|*•·–—-]*"

@@ -85,8 +85,8 @@ _ADDRESSEE = re.compile(
 _ADDRESSEE_MODAL = re.compile(
     rf"^\W{{0,3}}(?:{_AI})(?:\s+(?:reading|processing|summari[sz]ing|parsing|scraping|ingesting|indexing)"
     rf"\s+this(?:\s+(?:page|article|text|story|site|document|content|report))?,?)?"
-    rf"\s+(?:must|should|shall|are\s+to|need\s+to|will)\s+(?:now\s+|always\s+|only\s+)?"
-    rf"(?:answer|respond|reply|say|state|claim|write|output)\s+(?:that|with|only|:|[\"“'‘])",
+    rf"\s+(?:must|should|shall|are\s+to|need\s+to)\s+(?:now\s+|always\s+|only\s+)?"
+    rf"(?:answer|respond|reply|say|state|claim|write|output)(?:\s+(?:that|with|only)|\s*:|\s*[\"“'‘])",
     _I,
 )
 _OVERRIDE = re.compile(
@@ -164,10 +164,12 @@ _CLAUSE = re.compile(r"[^);]{0,100}")  # how far after its verb a link belongs t
 _REPORTING = re.compile(
     r"\b(?:said|says|say|told|tells|asked|asks|wrote|writes|added|adds|warned|warns|urged|urges|posted"
     r"|typed|claimed|stated|instructed|ordered|explained|reported|announced|tweeted|texted|saying"
-    r"|telling|according\s+to|(?:message|e-?mail|text|note|sign|letter|post|notice)\s+reads?"
-    r"|requires?|required|rules?|ruled|law|regulations?|under\s+the)\b",
+    r"|telling|according\s+to|(?:message|e-?mail|text|note|sign|letter|post|notice)\s+reads?)\b",
     _I,
 )
+# "…, the new law requires", "Under the new rules, chatbots must …": a modal about AI that a rule imposes
+# (in a clause of its own) is news about regulation, not a command to the assistant
+_RULE = re.compile(r"\b(?:law|laws|rules?|regulations?|act|bill|directive|requires?|required)\b", _I)
 _REPORTED_BEFORE = re.compile(_REPORTING.pattern + r"\s*[:,]?\s*[\"“«„'‘]?\s*$", _I)  # "Police said: call…"
 _QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|«[^»]*»|„[^“”]*[“”]|‘[^’]*’|(?<![\w])'[^']*'(?![\w])")
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours)\b", _I)
@@ -201,9 +203,7 @@ def instruction_flag(sentence: str) -> str | None:
     if found(_OVERRIDE):
         return OVERRIDE
     modal = found(_ADDRESSEE_MODAL)
-    # attributed ("…, regulators said") unless the only reporting word is the command's own ("must say")
-    said = modal is not None and _REPORTING.search(outside.replace(modal.group(0), " "))
-    if found(_ADDRESSEE) or (modal is not None and not said):
+    if found(_ADDRESSEE) or (modal is not None and not _attributed_modal(outside, modal)):
         return ADDRESSEE
     if found(_COMMAND, imperative=True):
         return COMMAND
@@ -218,6 +218,18 @@ def instruction_flag(sentence: str) -> str | None:
     if found(_CLICK_HERE, imperative=True) or (imperative and _LINK.search(_clause(sentence, imperative))):
         return LINK
     return None
+
+
+def _attributed_modal(outside: str, modal: re.Match[str]) -> bool:
+    """Whether "Language models should answer that …" is reported ("…, regulators said") or a rule's
+    requirement in a clause of its own ("…, the new law requires"), not a command. The command's own
+    verb ("must say") does not count: it is cut out by position."""
+    rest = outside[: modal.start()] + " " + outside[modal.end() :]
+    if _REPORTING.search(rest):
+        return True
+    before, after = outside[: modal.start()], outside[modal.end() :]
+    clauses = re.split(r"[,;]", before)[:-1] + re.split(r"[,;]", after)[1:]
+    return any(_RULE.search(clause) for clause in clauses)
 
 
 def flag_sentences(text: str, spans: Sequence[Span]) -> list[str | None]:
