@@ -118,7 +118,7 @@ def _untyped_number(np_: Any, offset: int, entities: set[tuple[int, int]]) -> An
     the NER left untyped and no entity covers, or None."""
     digits = []
     for token in np_:
-        if token.like_num and token.pos_ in ("NUM", "ADJ", "NOUN", "PROPN"):
+        if token.like_num and token.pos_ == "NUM" and token.lower_ != "one":  # "no one", "one of": no count
             digits.append(token)
         elif digits or token.pos_ not in ("DET", "ADV", "ADP"):
             break
@@ -153,19 +153,29 @@ def _foreign_names(doc: Any, offset: int) -> list[Annotation]:
         if this and this == kind and len(run) < _MAX_NAME_WORDS:
             run.append(token)
             continue
-        if run and (kind == "script" or len(run) >= 2):
+        if run and (kind == "script" or len(run) >= 2) and not _quoted(text, run[0].idx):
             first, last = run[0], run[-1]
             found.append(Annotation(offset + first.idx, offset + last.idx + len(last.text), PROPER_NAME))
         run, kind = ([token], this) if this else ([], "")
     return found
 
 
+def _quoted(text: str, at: int) -> bool:
+    """Whether `at` is inside quotation marks in `text` (a slogan or a sign's words, not a name)."""
+    before = text[:at]
+    return (
+        before.count("“") > before.count("”")
+        or before.count('"') % 2 == 1
+        or before.count("«") > before.count("»")
+    )
+
+
 def _name_kind(word: str) -> str:
     """ "script" for a word in a script other than Latin, "caps" for an all-capital word with a
     non-ASCII letter, "" otherwise."""
     letters = _LETTER.findall(word)
-    if not letters:
-        return ""
+    if len(letters) < 2:
+        return ""  # a symbol ("π"), not a name
     if not _LATIN.search(word):
         return "script"
     if len(letters) >= 2 and word.isupper() and not word.isascii():

@@ -138,8 +138,8 @@ class Assistant(Library):
         per_article: int | None = None,
         as_of: str | None = None,
     ) -> SearchResult:
-        """Ranked passages (no answer): articles dated after the as-of date (`as_of`, else the
-        filters', else the settings') left out, near-duplicates collapsed."""
+        """Ranked passages (no answer): articles dated after the as-of date left out (the filters'
+        `as_of` when they have one, else `as_of`, else the settings'), near-duplicates collapsed."""
         o = self.options(k=k, mode=mode, per_article=per_article, filters=filters, as_of=as_of)
         if o.as_of not in (None, "newest") and not o.filters.as_of:  # the settings' as-of applies here too
             o = replace(o, filters=replace(o.filters, as_of=o.as_of))

@@ -49,8 +49,10 @@ _CALENDAR = (  # a date that needs a preposition before it to count: "in March",
 )
 # days that name an event, not a date: "Black Friday", "Super Tuesday"
 _NAMED_DAY = re.compile(
-    r"\b(?:black|super|good|ash|cyber|holy|easter|bloody|maundy|giving|shrove|palm)\s+$", re.I
+    r"\b(?:black|super|good|ash|cyber|holy|easter|bloody|maundy|giving|shrove|palm|fat|manic|blue)\s+$", re.I
 )
+# a month name written in lower case is a word ("march", "may"), unless a day or year makes it a date
+_LOWER_MONTH = re.compile(r"(?<![\w-])(?<!\d\s)(?:march|may)(?![\w-])(?!\.?\s+\d)")
 _WEEKDAYS = _WEEKDAY.split("|")
 _NUMBER_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                  "eight": 8, "nine": 9, "ten": 10, "few": 3, "several": 7}  # fmt: skip
@@ -212,6 +214,8 @@ def _window(kind: str, m: re.Match[str], base: date) -> tuple[date | None, date 
         return base - timedelta(days=6), base
     if kind == "weekday":  # the last such day up to the as-of date (today if it is one), reported since
         back = (base.weekday() - _WEEKDAYS.index(m.group("day").lower())) % 7
+        if back == 0 and re.match(r"(?:last|this\s+past)\b", m.group(0), re.I):
+            back = 7  # "last Monday", asked on a Monday: a week ago
         return base - timedelta(days=back), base
     period = _period(m.group("expr"), base)
     if period is None:
@@ -249,6 +253,8 @@ def infer_window(question: str, as_of: str) -> TimeWindow:
     for kind, pattern in _PATTERNS:
         for m in pattern.finditer(text):
             if any(m.start() in r or m.end() - 1 in r for r in taken) or _a_name(kind, m, text):
+                continue
+            if kind == "calendar" and _LOWER_MONTH.search(m.group("expr")):  # "on Tuesday march to …"
                 continue
             try:
                 found = _window(kind, m, base)

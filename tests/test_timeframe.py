@@ -42,6 +42,7 @@ AS_OF = "2019-06-12"  # a Wednesday
         ("What was announced last Friday?", "2019-06-07", "2019-06-12"),
         ("What happened on Wednesday?", "2019-06-12", "2019-06-12"),  # the as-of day is one
         ("What happened on Monday, June 3?", "2019-06-03", "2019-06-03"),  # the date decides
+        ("What happened on 3 march 2019?", "2019-03-03", "2019-03-03"),  # lower case, but with a day
     ],
 )
 def test_time_words_make_a_window_relative_to_the_as_of_date(question: str, since: str, until: str) -> None:
@@ -81,6 +82,8 @@ def test_recency_words_make_a_preference_not_a_filter(question: str) -> None:
         "Who won Super Tuesday?",  # a day that names an event
         "What sold best on Black Friday?",
         "What is the Monday Club?",  # a bare day before a capitalised word: a name
+        "Who celebrated Fat Tuesday?",
+        "Will the protesters on Tuesday march to the capitol?",  # "march", the verb: not a date
     ],
 )
 def test_no_time_words_no_window(question: str) -> None:
@@ -125,3 +128,14 @@ def test_several_expressions_make_one_window_spanning_them() -> None:
     question = "Between the report before 5 December 2018 and the one on 12 October 2018"
     open_ended = infer_window(question, AS_OF)
     assert (open_ended.since, open_ended.until) == (None, "2018-12-04")
+
+
+def test_last_monday_asked_on_a_monday_is_a_week_ago() -> None:
+    monday = "2019-06-10"
+    assert (
+        infer_window("What happened last Monday?", monday).since,
+        infer_window("on Monday", monday).since,
+    ) == (
+        "2019-06-03",
+        "2019-06-10",
+    )
