@@ -2,12 +2,15 @@
 """Build the dated evaluation set (bench/dated/) for newsrag.
 
 Re-runnable and deterministic: reads the shared Wikinews corpus, copies a fixed list of
-articles, adds the planted (fictional) articles defined below, writes articles.jsonl and
-questions.jsonl next to this script, then runs the consistency checks (exit code 1 on error).
+articles, adds the planted (fictional) articles defined below, writes questions.jsonl next to this
+script and the set's corpus to bench/.cache/dated/articles.jsonl (not committed: the Wikinews records
+stay in ../shared, which is never copied into the project), then runs the consistency checks (exit code
+1 on error).
 
-    python3 bench/dated/make_set.py            # from the project root /work/main
+    python bench/dated/make_set.py            # from the project root
+    rag eval bench/dated/questions.jsonl --articles bench/.cache/dated/articles.jsonl
 
-Paths: the corpus is read from <project root>/../shared/corpus (= /work/shared/corpus).
+Paths: the corpus is read from <project root>/../shared/corpus.
 """
 
 import datetime as dt
@@ -18,7 +21,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent  # /work/main
+ROOT = HERE.parent.parent  # the project root
+ARTICLES = ROOT / "bench" / ".cache" / "dated" / "articles.jsonl"
 CORPUS = ROOT / ".." / "shared" / "corpus"
 W = "wikinews:"
 
@@ -1094,7 +1098,8 @@ def main():
 
     # ---- write
     out_arts = sorted(arts.values(), key=lambda a: (a["date"] or "", a["id"]))
-    with open(HERE / "articles.jsonl", "w", encoding="utf-8") as f:
+    ARTICLES.parent.mkdir(parents=True, exist_ok=True)
+    with open(ARTICLES, "w", encoding="utf-8") as f:
         for a in out_arts:
             f.write(json.dumps(a, ensure_ascii=False) + "\n")
     with open(HERE / "questions.jsonl", "w", encoding="utf-8") as f:
