@@ -1,12 +1,14 @@
-"""SQLite storage of one generation: articles, chunks and the FTS5 table for lexical search."""
+"""SQLite storage of one generation: articles, chunks and the FTS5 table for lexical search.
+
+`Filters` (what a search may return) lives in index/filters.py and is importable from here too."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+from index.filters import Filters
 from index.scripts import search_form
 from index.types import Article, Chunk, SentenceRow, SpanRow
 
@@ -73,41 +75,6 @@ Member = tuple[str, str | None, str | None, str | None]  # a cluster member's (i
 _ARTICLE_COLS = "id, title, date, url, source, text, content_hash"
 _CHUNK_COLS = 'id, article_id, ordinal, text, start, "end", tokens'
 _SENTENCE_COLS = 'id, article_id, ordinal, start, "end", flag'
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrictions on what a search may return. Empty fields restrict nothing."""
-
-    sources: tuple[str, ...] = ()
-    article_ids: tuple[str, ...] = ()
-    since: str | None = None  # inclusive ISO date
-    until: str | None = None  # inclusive ISO date
-    as_of: str | None = None  # inclusive ISO date; unlike `until`, undated articles pass
-
-    def __bool__(self) -> bool:
-        return bool(self.sources or self.article_ids or self.since or self.until or self.as_of)
-
-    def where(self) -> tuple[str, list[object]]:
-        """A SQL condition over `articles a` and its parameters."""
-        parts: list[str] = []
-        params: list[object] = []
-        if self.sources:
-            parts.append(f"lower(a.source) IN ({','.join('?' * len(self.sources))})")
-            params += [s.lower() for s in self.sources]
-        if self.article_ids:
-            parts.append(f"a.id IN ({','.join('?' * len(self.article_ids))})")
-            params += list(self.article_ids)
-        if self.since:
-            parts.append("a.date IS NOT NULL AND substr(a.date, 1, 10) >= ?")
-            params.append(self.since[:10])
-        if self.until:
-            parts.append("a.date IS NOT NULL AND substr(a.date, 1, 10) <= ?")
-            params.append(self.until[:10])
-        if self.as_of:
-            parts.append("(a.date IS NULL OR substr(a.date, 1, 10) <= ?)")
-            params.append(self.as_of[:10])
-        return (" AND ".join(parts) or "1"), params
 
 
 def _article(row: Sequence[object]) -> Article:

@@ -9,19 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_support import rag
 
 from index.lock import WriterLock
-
-
-def rag(*args: str, model: str = "fake") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "RAG_MODEL": model}
-    return subprocess.run(
-        [sys.executable, "-c", "from rag.cli import main; main()", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.fixture

@@ -8,28 +8,16 @@ nothing, both with exit 0.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_support import rag
 from fastapi.testclient import TestClient
 
 from rag.date_range import BadDateRange, date_range
 
 DATA = Path(__file__).resolve().parent / "data" / "fieldcases"
 BAD = ["2024-3-31", "March 5, 2024", "2024-02-30", "31/03/2024", "yesterday", "2024-03-05T10:00:00"]
-
-
-def rag(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", "from rag.cli import main; main()", *args],
-        env={**os.environ, "RAG_MODEL": "fake"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,9 @@ every entry linking to one page, kept only its first entry. live_blog.rss is our
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from cli_support import rag
 
 from index.feed_ids import entry_ids
 from index.sources import read_paths
@@ -74,15 +73,6 @@ def test_identical_entries_still_share_an_id() -> None:
 
 
 def test_cli_build_keeps_every_live_entry_and_search_finds_the_ferries(tmp_path: Path) -> None:
-    def rag(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-c", "from rag.cli import main; main()", *args],
-            env={**os.environ, "RAG_MODEL": "fake"},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-
     idx = str(tmp_path / "idx")
     built = rag("build", str(DATA / "same_link.rss"), "--index-dir", idx, "--json")
     assert built.returncode == 0, built.stderr
