@@ -150,7 +150,8 @@ def test_a_sentences_prompt_is_numbered_lines_in_one_fence() -> None:
     assert lines[1] == f"<<<{nonce} sentences" and lines[4] == f"<<<{nonce} end of sentences"
     assert lines[2] == "[1] (Title, Wire, 2024-01-01) Tickets cost the same."
     assert lines[3].startswith("[2] (Title, Wire, 2024-01-01) Ferries to the islands")
-    assert [x.text for x in p.packed] == [u.text for u in units] and p.tokens < 200
+    # a short prompt: 191–201 tokens over 2,000 prompts (the fence's random nonce varies in tokens)
+    assert [x.text for x in p.packed] == [u.text for u in units] and p.tokens <= 210
     assert "Question: When do ferries leave?" in user and "sentences above" in user
     tight = answer_prompt("When?", units, 256 + p.tokens - 10, 256, 2, context="sentences")
     assert [x.n for x in tight.packed] == [1]  # what does not fit is left out, never cut
