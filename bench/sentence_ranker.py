@@ -20,9 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import CACHE, SHARED
 from index.embedding import DEFAULT_MODEL, load_embedder
 from index.live import IndexReader
+from index.search_backends import fts_query
 from rag.evaluation.metrics import hit_at, mrr_at, ranked_articles
 from rag.fusion import rrf
-from rag.retrieval import CANDIDATES, fts_query, query_words, selective_terms
+from rag.retrieval import CANDIDATES, query_words, selective_terms
 
 SETS = ("squad2", "multihop")
 

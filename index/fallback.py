@@ -9,8 +9,10 @@ and `GET /ready`; the next successful write publishes a new, good current genera
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from index import generations as gens
 from index.errors import IndexCorrupt, IndexNotFound
@@ -35,6 +37,9 @@ class Fallback:
         )
 
 
+T = TypeVar("T")
+
+
 def newest_good(index_dir: Path, verify: bool = True) -> tuple[Path, Manifest, Fallback | None]:
     """(folder, verified manifest, None) of the current generation; when its manifest or checksums fail,
     the newest older generation that verifies, with a Fallback saying why.
@@ -42,20 +47,31 @@ def newest_good(index_dir: Path, verify: bool = True) -> tuple[Path, Manifest, F
     Raises IndexNotFound without a CURRENT pointer, and the current generation's IndexCorrupt when no
     generation verifies.
     """
+    (folder, manifest), fallback = open_newest_good(index_dir, lambda f, m: (f, m), verify)
+    return folder, manifest, fallback
+
+
+def open_newest_good(
+    index_dir: Path, opener: Callable[[Path, Manifest], T], verify: bool = True
+) -> tuple[T, Fallback | None]:
+    """`opener(folder, manifest)` of the current generation, or — when its manifest, checksums or
+    `opener` raise IndexCorrupt (a truncated database, say) — of the newest older generation for which
+    they do not, with a Fallback saying why. IndexNotFound without a CURRENT pointer; the current
+    generation's IndexCorrupt when none opens."""
     name = gens.current_name(index_dir)
     if name is None:
         raise IndexNotFound(f"no index in {index_dir}: run `rag build PATH…` first")
     folder = index_dir / gens.GENERATIONS / name
     try:
-        return folder, read_manifest(folder, verify=verify), None
+        return opener(folder, read_manifest(folder, verify=verify)), None
     except IndexCorrupt as damage:
         for older in gens.older_generations(index_dir, name):
             try:
-                manifest = read_manifest(older, verify=verify)
+                opened = opener(older, read_manifest(older, verify=verify))
             except IndexCorrupt as e:
                 log.warning("generation %s is damaged too: %s", older.name, e)
                 continue
             fallback = Fallback(damaged=name, error=str(damage), serving=older.name)
             log.warning("%s", fallback.warning())
-            return older, manifest, fallback
+            return opened, fallback
         raise

@@ -184,3 +184,25 @@ def remove(index_dir: Path, ids: Sequence[str], embedder: Embedder) -> IngestRep
             writer.abort()
             raise
         return _report(stats, writer, [], t0)
+
+
+def compact(index_dir: Path, embedder: Embedder) -> IngestReport:
+    """Fold the incremental writes into a new generation (fresh FAISS files, no delta), published by
+    the atomic switch like a build. Writes do this by themselves once the delta outgrows a share of the
+    index (index/writer.py COMPACT_SHARE); this is the same on demand (`rag compact`)."""
+    t0 = time.perf_counter()
+    if current_name(index_dir) is None:
+        raise IndexNotFound(f"no index in {index_dir}: nothing to compact")
+    with reporting_disk_full(index_dir):
+        writer = IndexWriter(index_dir, embedder, ChunkingParams(), fresh=False, compact=True)
+        try:
+            manifest = writer.commit()
+        except BaseException:
+            writer.abort()
+            raise
+    return IngestReport(
+        generation=manifest.generation,
+        articles=manifest.articles,
+        chunks=manifest.chunks,
+        seconds=time.perf_counter() - t0,
+    )

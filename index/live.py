@@ -17,14 +17,18 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
+from index import delta
 from index import generations as gens
+from index.delta import CHUNK, SENTENCE, VectorView
 from index.embedding import Embedder
 from index.errors import IndexCorrupt, RagError
-from index.fallback import Fallback, newest_good
+from index.fallback import Fallback, open_newest_good
 from index.manifest import Manifest, check_model
 from index.memory import release_free_memory
+from index.search_backends import LocalSearch, SearchBackend
 from index.store import DATABASE, Database
 from index.vectors import SENTENCE_VECTORS, FaissStore
 
@@ -44,54 +48,171 @@ def _stamps(folder: Path, names: list[str]) -> dict[str, Stamp | None]:
     return out
 
 
-class IndexReader:
-    """One published generation, opened read-only: its manifest, database and vectors.
+def _database_intact(path: Path, opened: Stamp | None) -> bool:
+    """The database changes in place (incremental writes, WAL checkpoints) but is never replaced and
+    never shrinks (no VACUUM): another inode or a smaller size means it was replaced or truncated."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return opened is not None and st.st_ino == opened[0] and st.st_size >= opened[1]
 
-    A generation never changes once published, so a reader stays valid while writers publish newer
-    ones. `fallback` is set when the current generation was damaged and this older one is served.
-    """
 
-    def __init__(
-        self,
-        folder: Path,
-        manifest: Manifest,
-        db: Database,
-        vectors: FaissStore,
-        sentences: FaissStore,
-        fallback: Fallback | None = None,
-    ) -> None:
+class Generation:
+    """What the snapshots of one published generation share: its manifest, its FAISS files loaded once,
+    and the newest vector views built from its delta (index/delta.py). Freed when the last snapshot of
+    it closes after a newer generation is served."""
+
+    def __init__(self, folder: Path, manifest: Manifest, fallback: Fallback | None) -> None:
         self.folder = folder
         self.manifest = manifest
-        self.db = db
-        self.vectors = vectors  # chunk vectors
-        self.sentence_vectors = sentences  # every sentence's vector, keyed by sentence id
         self.fallback = fallback
+        self.base = FaissStore.load(folder), FaissStore.load(folder, SENTENCE_VECTORS)
+        self._views: tuple[int, VectorView, VectorView] = (
+            0,
+            VectorView(self.base[0]),
+            VectorView(self.base[1]),
+        )
+        self._lock = threading.Lock()
+        self.snapshots = 0  # open snapshots (IndexReader) of this generation, guarded by _lock
+        self.stamps = _stamps(folder, list(manifest.checksums))
+        self.db_stamp = _stamps(folder, [DATABASE])[DATABASE]
+        self._probe = Database(folder / DATABASE, readonly=True)  # autocommit: reads the newest version
+
+    @property
+    def name(self) -> str:
+        return self.manifest.generation
+
+    def latest_version(self) -> int:
+        """The version of the last committed write (one small read, no transaction kept)."""
+        return delta.version(self._probe.conn)
+
+    def intact(self) -> bool:
+        return _stamps(self.folder, list(self.stamps)) == self.stamps and _database_intact(
+            self.folder / DATABASE, self.db_stamp
+        )
+
+    def views(self, conn: sqlite3.Connection, version: int) -> tuple[VectorView, VectorView]:
+        """The (chunk, sentence) vector views at `version`, read through `conn` (a snapshot at that
+        version); built from the newest views made so far, so a write costs its own size here."""
+        with self._lock:
+            known, chunks, sentences = self._views
+            if version == known:
+                return chunks, sentences
+            if version < known:  # a snapshot older than the views made so far: from the base
+                known, chunks, sentences = 0, VectorView(self.base[0]), VectorView(self.base[1])
+            chunks = chunks.advanced(conn, CHUNK, known)
+            sentences = sentences.advanced(conn, SENTENCE, known)
+            if version > self._views[0]:
+                self._views = (version, chunks, sentences)
+            return chunks, sentences
+
+    def attach(self) -> None:
+        with self._lock:
+            self.snapshots += 1
+
+    def detach(self) -> None:
+        """A snapshot closed: the last one frees the generation."""
+        with self._lock:
+            self.snapshots -= 1
+            last = self.snapshots == 0
+        if last:
+            self.release()
+
+    def release(self) -> None:
+        self._probe.close()
+        for store in self.base:
+            store.release()
+        self._views = (0, VectorView(self.base[0]), VectorView(self.base[1]))
+        release_free_memory()  # the vectors' pages back to the OS, not kept in malloc's arenas
+
+
+class IndexReader:
+    """A snapshot of the index: one published generation as of one committed write (its version).
+
+    Its database connection stays in one read transaction, and its vector views match it, so every
+    read through it sees the same state while writers change the index (in place, or by publishing a
+    newer generation). `fallback` is set when the current generation was damaged and an older one is
+    served. `manifest` carries the counts of this snapshot.
+    """
+
+    def __init__(self, generation: Generation) -> None:
+        self.shared = generation
+        self.folder = generation.folder
+        self.fallback = generation.fallback
+        self.db = Database(generation.folder / DATABASE, readonly=True)
+        try:
+            self.version = self.db.snapshot()
+            self.vectors, self.sentence_vectors = generation.views(self.db.conn, self.version)
+            self.search: SearchBackend = LocalSearch(self.db, self.vectors, self.sentence_vectors)
+        except sqlite3.DatabaseError as e:
+            self.db.close()
+            raise IndexCorrupt(f"generation {generation.name}: {e}") from e
+        generation.attach()
         self.users = 0  # leases held (LiveIndex)
-        self.retired = False  # no longer the served generation: closed when `users` drops to 0
+        self.retired = False  # no longer the served snapshot: closed when `users` drops to 0
         self.closed = False
-        self._stamps = _stamps(folder, list(manifest.checksums))
+        self._manifest: Manifest | None = None
 
     @property
     def generation(self) -> str:
-        return self.manifest.generation
+        return self.shared.name
+
+    @property
+    def manifest(self) -> Manifest:
+        """The generation's manifest with this snapshot's counts (incremental writes change them)."""
+        if self._manifest is None:
+            articles, chunks = self.db.counts()
+            self._manifest = replace(
+                self.shared.manifest, articles=articles, chunks=chunks, sentences=self.db.sentence_count()
+            )
+        return self._manifest
 
     @classmethod
     def open(cls, index_dir: Path, embedder: Embedder | None = None, verify: bool = True) -> IndexReader:
-        """Open the current generation (or the newest good one, see index/fallback.py); with `embedder`,
-        refuse an index built by another model. IndexNotFound, IndexCorrupt, ModelMismatch."""
-        folder, manifest, fallback = newest_good(index_dir, verify=verify)
-        if embedder is not None:
-            check_model(manifest, embedder.name, embedder.dim, embedder.fingerprint())
-        db = Database(folder / DATABASE, readonly=True)
-        vectors, sentences = FaissStore.load(folder), FaissStore.load(folder, SENTENCE_VECTORS)
-        return cls(folder, manifest, db, vectors, sentences, fallback)
+        """Open the current generation (or the newest good one, see index/fallback.py) as of its last
+        committed write; with `embedder`, refuse an index built by another model. IndexNotFound,
+        IndexCorrupt, ModelMismatch."""
+
+        def opener(folder: Path, manifest: Manifest) -> IndexReader:
+            if embedder is not None:
+                check_model(manifest, embedder.name, embedder.dim, embedder.fingerprint())
+            generation = Generation(folder, manifest, None)
+            try:
+                reader = cls(generation)
+                reader.check()
+            except BaseException:
+                generation.release()
+                raise
+            return reader
+
+        reader, fallback = open_newest_good(index_dir, opener, verify=verify)
+        reader.fallback = reader.shared.fallback = fallback
+        return reader
+
+    def reopened(self) -> IndexReader:
+        """A snapshot of the same generation at its newest committed write (cheap: no files loaded)."""
+        return IndexReader(self.shared)
+
+    def check(self) -> None:
+        """IndexCorrupt unless the database answers and holds as many chunks and sentences as there are
+        vectors (a truncated or swapped database fails here)."""
+        try:
+            manifest = self.manifest
+        except sqlite3.DatabaseError as e:
+            raise IndexCorrupt(f"generation {self.generation}: {e}") from e
+        if manifest.chunks != len(self.vectors) or manifest.sentences != len(self.sentence_vectors):
+            raise IndexCorrupt(
+                f"generation {self.generation}: {manifest.chunks} chunks and {manifest.sentences} sentences "
+                f"but {len(self.vectors)} and {len(self.sentence_vectors)} vectors"
+            )
 
     def intact(self) -> bool:
         """False when a file changed on disk since it was opened (truncated, overwritten, deleted by
-        hand): cheap (three stat calls), so it runs on every request. Garbage collection of an old
+        hand): cheap (a few stat calls), so it runs on every request. Garbage collection of an old
         generation deletes its files, which an open reader does not mind: only the current one is
         checked."""
-        return _stamps(self.folder, list(self._stamps)) == self._stamps
+        return self.shared.intact()
 
     def probe(self) -> None:
         """IndexCorrupt unless the files are unchanged and the database answers a query."""
@@ -105,22 +226,22 @@ class IndexReader:
             raise IndexCorrupt(f"generation {self.generation}: {e}") from e
 
     def close(self) -> None:
-        """Close the database and free the vectors; idempotent."""
+        """Close the snapshot (its read transaction ends); the generation's vectors are freed with its
+        last snapshot. Idempotent."""
         if not self.closed:
             self.closed = True
             self.db.close()
-            self.vectors.release()
-            self.sentence_vectors.release()
-            release_free_memory()  # the vectors' pages back to the OS, not kept in malloc's arenas
+            self.shared.detach()
 
 
 class LiveIndex:
-    """The index as a server sees it: the newest published generation, switched to when it appears.
+    """The index as a server sees it: a snapshot of the newest committed write, switched to when one
+    appears (an incremental write, or a newer generation published).
 
-    `get()` costs one small file read and three stats; a new generation is opened (and verified) off
-    to the side and swapped in whole, so a query uses either the old or the new generation, never a
-    mix, and readers never wait while it opens. A generation whose files change under it (damage) is
-    replaced at once by the newest good one (index/fallback.py).
+    `get()` costs one small file read, a few stats and one small query; a new snapshot is made off to
+    the side and swapped in whole, so a query uses either the old or the new state, never a mix, and
+    readers never wait while it opens. A generation whose files change under it (damage) is replaced at
+    once by the newest good one (index/fallback.py).
     """
 
     def __init__(self, index_dir: Path, embedder: Embedder) -> None:
@@ -137,7 +258,7 @@ class LiveIndex:
         name = gens.current_name(self.index_dir)
         reader = self._reader
         if reader is not None and reader.intact():
-            if reader.generation == name or name == self._failed:
+            if self._serves(reader, name):
                 return reader
             if not self._lock.acquire(blocking=False):
                 return reader  # another thread is opening the new generation: keep serving the old one
@@ -177,10 +298,13 @@ class LiveIndex:
         """Open the current (or newest good) generation unless it is served already. Holds `_lock`."""
         name = gens.current_name(self.index_dir)
         current = self._reader
-        if current is not None and current.intact() and name in (current.generation, self._failed):
+        if current is not None and current.intact() and self._serves(current, name):
             return current
         try:
-            new = IndexReader.open(self.index_dir, self.embedder)
+            if current is not None and current.intact() and current.generation == name:
+                new = current.reopened()  # a write in place: the same generation at its newest version
+            else:
+                new = IndexReader.open(self.index_dir, self.embedder)
         except RagError as e:
             if current is None or not current.intact():
                 raise
@@ -188,12 +312,24 @@ class LiveIndex:
             self._failed = name
             log.error("cannot switch to generation %s, still serving %s: %s", name, current.generation, e)
             return current
-        log.info("serving index generation %s (%d chunks)", new.generation, new.manifest.chunks)
+        log.info("serving index generation %s version %d", new.generation, new.version)
         self._failed = new.fallback.damaged if new.fallback else None
         self._reader = new
         if current is not None:
             self._retire(current)
         return new
+
+    def _serves(self, reader: IndexReader, name: str | None) -> bool:
+        """True when `reader` is what to serve for CURRENT = `name`: its generation at its newest
+        version (or `name` is a generation that would not open)."""
+        if name == self._failed and name != reader.generation:
+            return True
+        if reader.generation != name:
+            return False
+        try:
+            return reader.shared.latest_version() == reader.version
+        except sqlite3.DatabaseError:
+            return False
 
     def _retire(self, reader: IndexReader) -> None:
         with self._users:

@@ -13,10 +13,13 @@ from typing import Any
 from index.errors import IndexCorrupt, ModelMismatch
 
 FORMAT = "newsrag-index"
-FORMAT_VERSION = 3  # 2: every sentence embedded (sentences.faiss) and typed spans stored;
+FORMAT_VERSION = 4  # 2: every sentence embedded (sentences.faiss) and typed spans stored;
 # 3: sentences split in every script (ICU), FTS5 holds the search form (index/scripts.py),
 # near-duplicate signatures and clusters (near_duplicates table, index/clusters.py), and
-# sentences.flag (sentences that address the assistant or the reader, index/instructions.py)
+# sentences.flag (sentences that address the assistant or the reader, index/instructions.py);
+# 4: incremental writes in place (WAL database, delta_vectors and tombstones, index/delta.py; no
+# checksum for the database, which changes), LSH bands in the database (index/clusters.py), and the
+# store that holds the vectors (`store`: local, or milvus with its collection prefix)
 MANIFEST = "manifest.json"
 
 
@@ -38,6 +41,7 @@ class Manifest:
     sentences: int = 0
     annotator: str = "none"  # the model that found the typed spans (index/annotate.py)
     near_duplicates: dict[str, Any] = field(default_factory=dict)  # NearDuplicateParams.as_dict()
+    store: dict[str, Any] = field(default_factory=lambda: {"kind": "local"})  # StoreConfig.manifest_entry()
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     format: str = FORMAT
     format_version: int = FORMAT_VERSION

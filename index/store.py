@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from index import clusters, delta
 from index.filters import Filters
 from index.scripts import search_form
 from index.types import Article, Chunk, SentenceRow, SpanRow
@@ -101,14 +102,15 @@ class Database:
         self.readonly = readonly
         self._newest: tuple[str | None] | None = None  # newest_date(), once known (read-only only)
         if readonly:
-            # immutable=1: a published generation never changes, so SQLite may skip locking entirely
-            uri = f"file:{path}?mode=ro&immutable=1"
-            self.conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            # WAL mode: a reader sees the last committed write while another is being written, and never
+            # waits for it; `snapshot()` pins one committed state for a request
+            uri = f"file:{path}?mode=ro"
+            self.conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
         else:
             self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self.conn.execute("PRAGMA journal_mode=DELETE")
-            self.conn.execute("PRAGMA synchronous=FULL")
-            self.conn.executescript(SCHEMA)
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=FULL")  # a commit is on disk when it returns
+            self.conn.executescript(SCHEMA + delta.SCHEMA + clusters.SCHEMA)
 
     def close(self) -> None:
         self.conn.close()
@@ -120,9 +122,23 @@ class Database:
         if conn is not None:
             conn.close()
 
-    # -- writes (staging generation only) --------------------------------------------------------
-    def begin(self) -> None:
+    def snapshot(self) -> int:
+        """Start a read transaction: every later read sees the state of one committed write, whose
+        version (index/delta.py) this returns, until `close()`."""
         self.conn.execute("BEGIN")
+        return delta.version(self.conn)
+
+    def copy_to(self, path: Path) -> None:
+        """A consistent copy of the database, committed writes in the WAL included (SQLite's backup)."""
+        target = sqlite3.connect(path)
+        try:
+            self.conn.backup(target)
+        finally:
+            target.close()
+
+    # -- writes ------------------------------------------------------------------------------------
+    def begin(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
 
     def commit(self) -> None:
         self.conn.execute("COMMIT")
@@ -194,6 +210,10 @@ class Database:
     # -- reads -------------------------------------------------------------------------------------
     def content_hashes(self) -> dict[str, str]:
         return dict(self.conn.execute("SELECT id, content_hash FROM articles").fetchall())
+
+    def content_hash(self, article_id: str) -> str | None:
+        row = self.conn.execute("SELECT content_hash FROM articles WHERE id=?", (article_id,)).fetchone()
+        return str(row[0]) if row else None
 
     def sentence_count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM sentences").fetchone()[0])

@@ -64,8 +64,15 @@ class FaissStore:
         if len(arr):
             self._index.remove_ids(faiss.IDSelectorBatch(arr))
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """Top-k (chunk id, cosine) pairs; `allowed` restricts the search to those chunk ids."""
+    def search(
+        self,
+        query: np.ndarray,
+        k: int,
+        allowed: np.ndarray | None = None,
+        selector: faiss.IDSelector | None = None,
+    ) -> list[tuple[int, float]]:
+        """Top-k (chunk id, cosine) pairs; `allowed` restricts the search to those chunk ids, a faiss
+        `selector` (e.g. IDSelectorNot of tombstones, index/delta.py) to the ids it selects."""
         if len(self) == 0 or k <= 0:
             return []
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
@@ -74,6 +81,7 @@ class FaissStore:
             if len(allowed) == 0:
                 return []
             selector = faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
+        if selector is not None:
             params = faiss.SearchParameters()
             params.sel = selector  # `selector` stays referenced until the search returns
         # One query: OpenMP threads cost more than they save (48k vectors: 6 ms on one thread, 16 ms

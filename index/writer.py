@@ -1,9 +1,12 @@
-"""Writing a generation: copy-on-write staging, incremental upserts, verified atomic publish."""
+"""Writing the index: incremental changes in place (one SQLite transaction), or a new generation
+(full rebuild, compaction) published by an atomic switch. Either way a crash leaves the old or the new
+state (tests/test_crash.py)."""
 
 from __future__ import annotations
 
 import logging
 import shutil
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -11,13 +14,15 @@ from typing import Protocol
 
 import numpy as np
 
+from index import delta
 from index import generations as gens
 from index.annotate import Annotator, load_annotator
 from index.chunking import Chunker, ChunkingParams
 from index.clusters import DuplicateClusters
+from index.delta import CHUNK, SENTENCE
 from index.embedding import TITLE_BUDGET, Embedder, document_text
-from index.errors import IndexCorrupt
-from index.fallback import newest_good
+from index.errors import IndexCorrupt, ModelMismatch
+from index.fallback import open_newest_good
 from index.instructions import flag_sentences
 from index.lock import WriterLock
 from index.manifest import Manifest, ModelInfo, check_model, read_manifest, sha256_file, write_manifest
@@ -45,7 +50,6 @@ class Progress(Protocol):
 PHASES = ("reading", "chunking", "annotating", "embedding")
 EMBED_BATCH = 64
 ANNOTATE_BATCH = 8  # articles per annotator call: spaCy batches within it
-CHUNK, SENTENCE = 0, 1  # which store a pending vector goes to
 
 
 @dataclass
@@ -67,11 +71,39 @@ def clip_title(title: str, embedder: Embedder) -> str:
     return " ".join(words)
 
 
-class IndexWriter:
-    """Holds the writer lock and a staging generation until `commit` publishes it (or `abort`).
+# A compaction folds the delta into fresh FAISS files once it holds more vectors (added + removed)
+# than this share of the base, and at least COMPACT_MIN: the cost of a compaction is then paid once
+# every so many writes, a constant share of each write however big the index (index/delta.py).
+COMPACT_SHARE = 0.25
+COMPACT_MIN = 20_000
 
-    fresh=True starts from an empty generation (a full rebuild); otherwise the current generation
-    is copied and changed, so readers of the current one never see a half-applied change.
+
+def _open_database(folder: Path, manifest: Manifest) -> tuple[Path, Manifest, Database, bool]:
+    """A generation's database opened for writing, and whether its delta is due for a compaction;
+    IndexCorrupt when SQLite finds it damaged."""
+    try:
+        db = Database(folder / DATABASE, readonly=False)
+    except sqlite3.DatabaseError as e:
+        raise IndexCorrupt(f"generation {folder.name}: {e}") from e
+    try:
+        added, removed = delta.sizes(db.conn)
+    except sqlite3.DatabaseError as e:
+        db.close()
+        raise IndexCorrupt(f"generation {folder.name}: {e}") from e
+    grown = added + removed > max(COMPACT_MIN, COMPACT_SHARE * (manifest.chunks + manifest.sentences))
+    return folder, manifest, db, grown
+
+
+class IndexWriter:
+    """Holds the writer lock and one change to the index until `commit` (or `abort`).
+
+    Two ways of writing, chosen here:
+    - in place (incremental): the current generation's database is changed in ONE SQLite transaction
+      holding the rows, the added vectors and the tombstones (index/delta.py). Readers keep reading
+      the last committed state meanwhile (WAL); the cost is that of the change, not of the index.
+    - a new generation (staging folder, published by switching CURRENT): a full rebuild (`fresh`), the
+      first write, a compaction once the delta has outgrown COMPACT_SHARE of the base, or a write after
+      the current generation was found damaged (built on the newest good one, index/fallback.py).
     """
 
     def __init__(
@@ -82,52 +114,93 @@ class IndexWriter:
         *,
         fresh: bool,
         annotator: Annotator | None = None,
+        compact: bool = False,
     ) -> None:
         self.index_dir = index_dir
         self.embedder = embedder
         self._annotator = annotator  # loaded when first needed: a removal annotates nothing
         self.annotator_name = annotator.name if annotator else "spacy"
         self.fingerprint = embedder.fingerprint()
-        duplicates = NearDuplicateParams()
+        self.staging: Path | None = None
         self._lock = WriterLock(index_dir)
         self._lock.acquire()
-        staging: Path | None = None
         try:
             gens.collect_garbage(index_dir)
-            current = gens.current_path(index_dir)
-            if not fresh and current is not None:
-                # a damaged current generation: build on the newest good one (index/fallback.py)
-                current, manifest, _ = newest_good(index_dir)
-                check_model(manifest, embedder.name, embedder.dim, self.fingerprint)
-                params = ChunkingParams(**manifest.chunking)  # an index keeps the chunking it was built with
-                duplicates = NearDuplicateParams.from_dict(manifest.near_duplicates)  # and its copy test
-                if annotator is None:  # and its annotator, unless told otherwise
-                    self.annotator_name = manifest.annotator
-            self.params = params
-            self.name = gens.next_name(index_dir)
-            self.staging = staging = gens.staging_dir(index_dir, self.name)
-            if not fresh and current is not None:
-                shutil.copyfile(current / DATABASE, self.staging / DATABASE)
-                self.vectors = FaissStore.load(current)
-                self.sentence_vectors = FaissStore.load(current, SENTENCE_VECTORS)
-            else:
-                self.vectors = FaissStore(embedder.dim)
-                self.sentence_vectors = FaissStore(embedder.dim, half=True)
-            self.db = Database(self.staging / DATABASE, readonly=False)
-            self.duplicates = DuplicateClusters(self.db.conn, duplicates)
+            self.params, duplicates = self._open(params, fresh, compact)
         except BaseException:
-            if staging is not None:
-                shutil.rmtree(staging, ignore_errors=True)
+            if self.staging is not None:
+                shutil.rmtree(self.staging, ignore_errors=True)
             self._lock.release()
             raise
-        max_tokens = min(params.max_tokens, embedder.max_tokens - TITLE_BUDGET - 1)
-        self.chunker = Chunker(replace(params, max_tokens=max_tokens), measure=embedder.count_tokens)
+        self.duplicates = DuplicateClusters(self.db.conn, duplicates)
+        max_tokens = min(self.params.max_tokens, embedder.max_tokens - TITLE_BUDGET - 1)
+        self.chunker = Chunker(replace(self.params, max_tokens=max_tokens), measure=embedder.count_tokens)
         self.stats = WriteStats()
-        # ids whose vectors go, in one pass per store (each removal copies the index)
-        self._stale: list[int] = []
-        self._stale_sentences: list[int] = []
+        # what the vectors lose and gain, applied at commit
+        self._stale: dict[int, list[int]] = {CHUNK: [], SENTENCE: []}
+        self._added: list[tuple[int, np.ndarray, np.ndarray]] = []  # (kind, ids, vectors)
         self._next_id = self.db.next_id("chunks")
         self._next_sentence_id = self.db.next_id("sentences")
+
+    @property
+    def in_place(self) -> bool:
+        """True when this write changes the current generation in place (no staging folder)."""
+        return self.staging is None
+
+    def _open(
+        self, params: ChunkingParams, fresh: bool, compact: bool
+    ) -> tuple[ChunkingParams, NearDuplicateParams]:
+        """Open what this write changes; returns the chunking and copy test it must keep."""
+        duplicates = NearDuplicateParams()
+        current = gens.current_path(self.index_dir)
+        if fresh or current is None:
+            self._stage()
+            self.vectors, self.sentence_vectors = (
+                FaissStore(self.embedder.dim),
+                FaissStore(self.embedder.dim, half=True),
+            )
+            return params, duplicates
+        # a damaged current generation: build on the newest good one (index/fallback.py); checksums of
+        # the FAISS files are checked only when they are read (a compaction), not by every write
+        (current, manifest, db, grown), fallback = open_newest_good(
+            self.index_dir, _open_database, verify=False
+        )
+        try:
+            check_model(manifest, self.embedder.name, self.embedder.dim, self.fingerprint)
+        except ModelMismatch:
+            db.close()
+            raise
+        params = ChunkingParams(**manifest.chunking)  # an index keeps the chunking it was built with
+        duplicates = NearDuplicateParams.from_dict(manifest.near_duplicates)  # and its copy test
+        if self._annotator is None:  # and its annotator, unless told otherwise
+            self.annotator_name = manifest.annotator
+        if fallback is None and not compact and not grown:
+            self.db, self.manifest = db, manifest
+            self.version = delta.version(db.conn) + 1
+            self.db.begin()
+            return params, duplicates
+        # a compaction: a new generation from the current one's database and vectors, delta folded in
+        try:
+            read_manifest(current, verify=True)  # the FAISS files it reads must be intact
+            self.name = gens.next_name(self.index_dir)
+            self.staging = gens.staging_dir(self.index_dir, self.name)
+            db.copy_to(self.staging / DATABASE)
+        finally:
+            db.close()
+        self.vectors = FaissStore.load(current)
+        self.sentence_vectors = FaissStore.load(current, SENTENCE_VECTORS)
+        self.db = Database(self.staging / DATABASE, readonly=False)
+        self.db.begin()
+        delta.fold_into(self.db.conn, CHUNK, self.vectors)
+        delta.fold_into(self.db.conn, SENTENCE, self.sentence_vectors)
+        delta.clear(self.db.conn)
+        return params, duplicates
+
+    def _stage(self) -> None:
+        """An empty staging generation (a full rebuild or the first write)."""
+        self.name = gens.next_name(self.index_dir)
+        self.staging = gens.staging_dir(self.index_dir, self.name)
+        self.db = Database(self.staging / DATABASE, readonly=False)
         self.db.begin()
 
     # -- changes -------------------------------------------------------------------------------------
@@ -137,14 +210,14 @@ class IndexWriter:
         Only chunks of new or changed articles are embedded. Chunking (fast) runs first, so the
         progress callback knows the total before embedding (slow) starts.
         """
-        hashes = self.db.content_hashes()
+        hashes: dict[str, str] = {}  # this batch's articles (a batch may hold one id twice)
         pending: list[tuple[int, int, str]] = []  # (store, chunk or sentence id, text to embed)
         changed: list[Article] = []
         articles = list(articles)
         for count, article in enumerate(articles):
             if progress:
                 progress(count, len(articles), "chunking")
-            old = hashes.get(article.id)
+            old = hashes[article.id] if article.id in hashes else self.db.content_hash(article.id)
             if old == article.content_hash:
                 self.stats.unchanged.append(article.id)
                 continue
@@ -210,10 +283,11 @@ class IndexWriter:
         for i in range(0, total, EMBED_BATCH):
             batch = pending[i : i + EMBED_BATCH]
             vecs = self.embedder.embed_documents([text for _, _, text in batch])
-            for store, target in ((CHUNK, self.vectors), (SENTENCE, self.sentence_vectors)):
-                rows = [j for j, item in enumerate(batch) if item[0] == store]
+            for kind in (CHUNK, SENTENCE):
+                rows = [j for j, item in enumerate(batch) if item[0] == kind]
                 if rows:
-                    target.add(np.array([batch[j][1] for j in rows], dtype=np.int64), vecs[rows])
+                    ids = np.array([batch[j][1] for j in rows], dtype=np.int64)
+                    self._added.append((kind, ids, np.asarray(vecs[rows], dtype=np.float32)))
             embedded = sum(1 for item in batch if item[0] == CHUNK)
             self.stats.chunks_embedded += embedded
             self.stats.sentences_embedded += len(batch) - embedded
@@ -224,13 +298,12 @@ class IndexWriter:
     def _delete(self, article_id: str) -> None:
         self.duplicates.remove(article_id)  # first: it re-clusters the article's copies
         chunk_ids, sentence_ids = self.db.delete_article(article_id)
-        self._stale += chunk_ids
-        self._stale_sentences += sentence_ids
+        self._stale[CHUNK] += chunk_ids
+        self._stale[SENTENCE] += sentence_ids
 
     def remove(self, ids: Sequence[str]) -> WriteStats:
-        known = self.db.content_hashes()
-        for article_id in ids:
-            if article_id in known:
+        for article_id in dict.fromkeys(ids):
+            if self.db.content_hash(article_id) is not None:
                 self._delete(article_id)
                 self.stats.removed.append(article_id)
             else:
@@ -239,12 +312,17 @@ class IndexWriter:
 
     # -- publish ---------------------------------------------------------------------------------------
     def commit(self) -> Manifest:
-        """Verify the staging generation, write its manifest, fsync, and switch CURRENT to it.
+        """Make the change visible, atomically: in place, the transaction's COMMIT; otherwise verify the
+        staging generation, write its manifest, fsync, and switch CURRENT to it. Returns the manifest
+        with the index's counts after the change.
 
-        On any failure before the switch (a full disk, say) nothing of the attempt stays on disk."""
+        On any failure before that point (a full disk, say) nothing of the attempt stays on disk."""
         try:
+            if self.in_place:
+                return self._commit_in_place()
             manifest = self._seal()
             gens.crashpoint("before-publish")
+            assert self.staging is not None
             gens.publish(self.index_dir, self.staging, self.name)
             gens.collect_garbage(self.index_dir)
             return manifest
@@ -253,15 +331,38 @@ class IndexWriter:
             raise
         finally:
             self._lock.release()
-            self.vectors.release()  # the staging copy is on disk now (or discarded): free it,
-            self.sentence_vectors.release()
+            if not self.in_place:
+                self.vectors.release()  # the staging copy is on disk now (or discarded): free it,
+                self.sentence_vectors.release()
             release_free_memory()  # and hand the pages back (index/memory.py)
 
+    def _commit_in_place(self) -> Manifest:
+        """One transaction: rows, delta vectors, tombstones and the new version (index/delta.py)."""
+        conn = self.db.conn
+        for kind, ids, vecs in self._added:
+            delta.put_vectors(conn, kind, ids, vecs, self.version)
+        for kind, stale in self._stale.items():
+            delta.put_tombstones(conn, kind, stale, self.version)
+        delta.set_version(conn, self.version)
+        self.db.set_next_id("chunks", self._next_id)
+        self.db.set_next_id("sentences", self._next_sentence_id)
+        articles, chunks = self.db.counts()
+        sentences = self.db.sentence_count()
+        gens.crashpoint("before-publish")
+        gens.crashpoint("before-switch")
+        self.db.commit()  # the commit point: before it the old state, after it the new one
+        gens.crashpoint("after-switch")
+        self.db.close()
+        return replace(self.manifest, articles=articles, chunks=chunks, sentences=sentences)
+
     def _seal(self) -> Manifest:
-        """Finish the staging generation: vectors removed, database committed, files written and
+        """Finish the staging generation: vectors applied, database committed, files written and
         fsynced, the manifest written and read back."""
-        self.vectors.remove(self._stale)
-        self.sentence_vectors.remove(self._stale_sentences)
+        for kind, ids, vecs in self._added:
+            (self.vectors if kind == CHUNK else self.sentence_vectors).add(ids, vecs)
+        self._added.clear()
+        self.vectors.remove(self._stale[CHUNK])
+        self.sentence_vectors.remove(self._stale[SENTENCE])
         self.db.set_next_id("chunks", self._next_id)
         self.db.set_next_id("sentences", self._next_sentence_id)
         self.db.commit()
@@ -273,11 +374,13 @@ class IndexWriter:
             raise IndexCorrupt(
                 f"staging generation has {sentences} sentences but {len(self.sentence_vectors)} vectors"
             )
-        self.db.close()
+        self.db.close()  # the last connection: SQLite checkpoints the WAL into the file and removes it
+        assert self.staging is not None
         self.vectors.save(self.staging)
         self.sentence_vectors.save(self.staging, SENTENCE_VECTORS)
         checksums = {}
-        for name in (DATABASE, VECTORS, SENTENCE_VECTORS):
+        gens.fsync_file(self.staging / DATABASE)
+        for name in (VECTORS, SENTENCE_VECTORS):  # the database changes in place later: no checksum
             gens.fsync_file(self.staging / name)
             checksums[name] = sha256_file(self.staging / name)
         manifest = Manifest(
@@ -297,9 +400,12 @@ class IndexWriter:
         return manifest
 
     def _discard(self) -> None:
-        """Remove what a failed commit left: the staging folder, or the generation it was renamed to
-        and the pointer's temporary file when CURRENT was not switched to it."""
+        """Remove what a failed commit left: the open transaction (rolled back by closing), the staging
+        folder, or the generation it was renamed to and the pointer's temporary file when CURRENT was
+        not switched to it."""
         self.db.close()
+        if self.staging is None:
+            return
         shutil.rmtree(self.staging, ignore_errors=True)
         if gens.current_name(self.index_dir) != self.name:
             shutil.rmtree(self.index_dir / gens.GENERATIONS / self.name, ignore_errors=True)
@@ -310,8 +416,10 @@ class IndexWriter:
         return bool(self.stats.added or self.stats.updated or self.stats.removed)
 
     def abort(self) -> None:
+        """Give up the change: nothing of it is kept."""
         try:
-            self.db.close()
-            shutil.rmtree(self.staging, ignore_errors=True)
+            self.db.close()  # an open transaction is rolled back
+            if self.staging is not None:
+                shutil.rmtree(self.staging, ignore_errors=True)
         finally:
             self._lock.release()

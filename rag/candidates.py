@@ -130,7 +130,7 @@ def gather(reader: IndexReader, passages: Sequence[Passage]) -> list[Candidate]:
             found[row.id] = Candidate(p, row, text, mine, in_passage=row in inside)
     out = list(found.values())
     if out:
-        vecs = reader.sentence_vectors.vectors([c.row.id for c in out])
+        vecs = reader.search.sentence_vectors([c.row.id for c in out])
         for c, v in zip(out, vecs, strict=True):
             c.vector = v
     return out

@@ -26,6 +26,7 @@ from index.limits import ReadLimits, check_text
 from index.live import IndexReader, LiveIndex
 from index.lock import WriterLock
 from index.manifest import Manifest
+from index.search_backends import StoreConfig
 from index.sources import articles_from_records
 from index.types import Article, Chunk
 from index.writer import Progress
@@ -37,6 +38,15 @@ def limits_of(settings: Settings) -> ReadLimits:
     """What one input file may cost (index/limits.py), from the index settings."""
     i = settings.index
     return ReadLimits(i.max_file_bytes, i.max_article_chars, i.max_records, i.max_failures_listed)
+
+
+def store_of(settings: Settings) -> StoreConfig:
+    """Where the vectors live (index/search_backends.py), from the index settings."""
+    i = settings.index
+    if i.store == "local":
+        return StoreConfig()
+    token = i.milvus_token.get_secret_value() if i.milvus_token else None
+    return StoreConfig("milvus", i.milvus_uri or str(i.dir.resolve() / "milvus.db"), token, i.milvus_prefix)
 
 
 def chunking_of(settings: Settings) -> ChunkingParams:
@@ -173,6 +183,11 @@ class Library:
         """Remove articles with their chunks and vectors; unknown ids are reported as missing."""
         with self._write_lock:
             return self._published(ingest.remove(self.settings.index.dir, ids, self.embedder))
+
+    def compact(self) -> IngestReport:
+        """Fold the incremental writes into a new generation (index/ingest.py `compact`)."""
+        with self._write_lock:
+            return self._published(ingest.compact(self.settings.index.dir, self.embedder))
 
     def start_rebuild(self) -> Job:
         """Rebuild from `settings.index.articles_path` in a background job (see `jobs.snapshot()`).

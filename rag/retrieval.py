@@ -9,10 +9,9 @@ import numpy as np
 
 from index.embedding import Embedder
 from index.live import IndexReader
-from index.scripts import search_form
 from index.store import Filters
 from index.types import Chunk
-from rag.fusion import rrf
+from rag.fusion import reciprocal_rank, rrf
 from rag.registry import MODES, ModeName, Ranker
 from rag.text import STOPWORDS, cjk_bigrams, words
 from rag.types import Passage, ReportedBy
@@ -41,16 +40,6 @@ def query_words(text: str) -> list[str]:
     characters (rag/text.py)."""
     found = [w for w in words(text) if w not in STOPWORDS] or words(text)
     return list(dict.fromkeys(w.replace('"', "") for w in [*cjk_bigrams(text), *found] if w))[:MAX_TERMS]
-
-
-def fts_query(terms: list[str]) -> str | None:
-    """An FTS5 MATCH expression OR-ing the terms, each quoted so that no user input is syntax.
-
-    Quotes, AND/OR/NOT/NEAR, `*`, `-`, `:` and parentheses in a question are just text here. Each term
-    is put in the search form the index holds (index/scripts.py): "新桥" becomes the phrase "新 桥".
-    """
-    phrases = [search_form(t).strip() for t in terms]
-    return " OR ".join(f'"{p}"' for p in phrases if p) or None
 
 
 def selective_terms(terms: list[str], doc_freq: dict[str, int], n_chunks: int) -> list[str]:
@@ -98,10 +87,17 @@ def search(
     t = time.perf_counter()
     terms = query_words(query)
     doc_freq = reader.db.doc_freq(terms) if for_answer or "lexical" in spec.rankers else {}
-    ranked = {
-        ranker: _rank(ranker, reader, query_vector, terms, doc_freq, filters) for ranker in spec.rankers
-    }
-    fused = spec.fuse(list(ranked.values()), rrf_k)
+    if (
+        reader.search.native_hybrid
+        and spec.fuse is reciprocal_rank
+        and {"dense", "lexical"} <= set(spec.rankers)
+    ):
+        ranked, fused = _natively_fused(reader, spec.rankers, query_vector, terms, doc_freq, filters, rrf_k)
+    else:
+        ranked = {
+            ranker: _rank(ranker, reader, query_vector, terms, doc_freq, filters) for ranker in spec.rankers
+        }
+        fused = spec.fuse(list(ranked.values()), rrf_k)
     if recency:
         fused = _newest_first(reader, fused, rrf_k)
     chosen, clusters = _capped(reader, sorted(fused, key=lambda cid: -fused[cid]), k, per_article, collapse)
@@ -109,6 +105,10 @@ def search(
     passages = _with_reports(reader, _passages(reader, chosen, fused, scores), clusters, filters)
     timings["search"] = (time.perf_counter() - t) * 1000
     return SearchResult(passages, query_vector, timings, doc_freq)
+
+
+def _lexical_terms(reader: IndexReader, terms: list[str], doc_freq: dict[str, int]) -> list[str]:
+    return selective_terms(terms, doc_freq, reader.manifest.chunks)
 
 
 def _rank(
@@ -122,12 +122,37 @@ def _rank(
     """One ranker's (chunk id, score) list, best first, at most CANDIDATES long."""
     if ranker == "dense":
         assert query_vector is not None
-        allowed = np.array(reader.db.chunk_ids_matching(filters), dtype=np.int64) if filters else None
-        return reader.vectors.search(query_vector, CANDIDATES, allowed)
+        return reader.search.dense(query_vector, CANDIDATES, filters)
     if ranker == "sentences":
         return _by_sentence(reader, query_vector, filters)
-    match = fts_query(selective_terms(terms, doc_freq, reader.manifest.chunks))
-    return reader.db.lexical(match, CANDIDATES, filters) if match else []
+    return reader.search.lexical(_lexical_terms(reader, terms, doc_freq), CANDIDATES, filters)
+
+
+def _natively_fused(
+    reader: IndexReader,
+    rankers: tuple[Ranker, ...],
+    query_vector: np.ndarray | None,
+    terms: list[str],
+    doc_freq: dict[str, int],
+    filters: Filters,
+    rrf_k: int,
+) -> tuple[dict[Ranker, list[tuple[int, float]]], dict[int, float]]:
+    """RRF of the rankers with the dense and BM25 pair fused inside the store (Milvus hybrid_search with
+    RRFRanker(rrf_k)): RRF is a sum over lists, so adding the other lists' 1/(rrf_k + rank) to the
+    store's fused scores gives the same fusion as fusing all lists here."""
+    assert query_vector is not None
+    pair = reader.search.hybrid(
+        query_vector, _lexical_terms(reader, terms, doc_freq), CANDIDATES, filters, rrf_k
+    )
+    others = {
+        r: _rank(r, reader, query_vector, terms, doc_freq, filters)
+        for r in rankers
+        if r not in ("dense", "lexical")
+    }
+    fused = dict(pair)
+    for cid, score in reciprocal_rank(list(others.values()), rrf_k).items():
+        fused[cid] = fused.get(cid, 0.0) + score
+    return others, fused
 
 
 def _by_sentence(
@@ -137,8 +162,7 @@ def _by_sentence(
     A question often matches one sentence closely while the chunk around it is about more: measured on
     the dev sets, this third list lifts article hit@1 (bench/sentence_ranker.py, README "Retrieval")."""
     assert query_vector is not None
-    allowed = np.array(reader.db.sentence_ids_matching(filters), dtype=np.int64) if filters else None
-    hits = reader.sentence_vectors.search(query_vector, CANDIDATES, allowed)
+    hits = reader.search.sentences(query_vector, CANDIDATES, filters)
     flagged = reader.db.flagged_ids([sid for sid, _ in hits])  # addresses the assistant: no evidence
     hits = [(sid, score) for sid, score in hits if sid not in flagged]
     chunk_of = reader.db.chunks_holding([sid for sid, _ in hits])

@@ -44,6 +44,12 @@ class IndexSettings(_Section):
     max_article_chars: int = Field(1_000_000, ge=1000)
     max_records: int = Field(200_000, ge=1)  # per file
     max_failures_listed: int = Field(20, ge=1)  # per file; the rest are summed up in one line
+    # where the vectors of new generations live (index/search_backends.py): "local" (FAISS + SQLite
+    # FTS5) or "milvus" (RAG_MILVUS_URI: a .db path for Milvus Lite, or http(s)://host:19530)
+    store: Literal["local", "milvus"] = "local"
+    milvus_uri: str | None = Field(None, max_length=1000)  # default: milvus.db in the index folder
+    milvus_token: SecretStr | None = None
+    milvus_prefix: str = Field("newsrag", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 
     @property
     def public_name(self) -> str:
@@ -147,6 +153,7 @@ FLAT: dict[str, tuple[str, str]] = {
     "chunk_overlap": ("index", "chunk_overlap"),
     **{name: ("index", name) for name in ("max_file_bytes", "max_article_chars", "max_records")},
     "max_failures_listed": ("index", "max_failures_listed"),
+    **{name: ("index", name) for name in ("store", "milvus_uri", "milvus_token", "milvus_prefix")},
     **{name: ("retrieval", name) for name in RetrievalSettings.model_fields},
     "max_sentences": ("answer", "max_sentences"),
     "abstain_threshold": ("answer", "abstain_threshold"),

@@ -118,3 +118,45 @@ def test_killed_at_random_moments_never_mixes_states(tmp_path: Path, corpora: tu
         if now == after:  # start the next round from the old state again
             assert rag("build", "--index-dir", str(idx), str(old)).wait() == 0
     assert state(idx) in (before, after)
+
+
+WRITE_POINTS = ["before-publish", "before-switch", "after-switch"]
+
+
+@pytest.mark.parametrize("point", WRITE_POINTS)
+def test_killed_remove_in_place_leaves_old_or_new_index(
+    tmp_path: Path, corpora: tuple[Path, Path], point: str
+) -> None:
+    old, new = corpora
+    idx = tmp_path / "idx"
+    assert rag("build", "--index-dir", str(idx), str(old)).wait() == 0
+    assert rag("add", "--index-dir", str(idx), str(new)).wait() == 0  # delta rows and base rows
+    before = state(idx)
+    ids = ["n0", "n7", "n55"]  # n0, n7 in the base and the delta (updated), n55 only in the delta
+    proc = rag("remove", "--index-dir", str(idx), *ids, crashpoint=point)
+    assert proc.wait(timeout=60) == -signal.SIGKILL
+    now = state(idx)
+    if point == "after-switch":
+        assert {a for a, _ in now[0]} == {a for a, _ in before[0]} - set(ids)
+        return
+    assert now == before
+    assert rag("remove", "--index-dir", str(idx), *ids).wait() == 0
+    assert {a for a, _ in state(idx)[0]} == {a for a, _ in before[0]} - set(ids)
+
+
+@pytest.mark.parametrize("point", ["mid-embedding", *WRITE_POINTS])
+def test_killed_compaction_loses_nothing(tmp_path: Path, corpora: tuple[Path, Path], point: str) -> None:
+    """A compaction changes where vectors live, not what the index holds: killed anywhere, the index
+    opens with the same articles and vectors (the old generation with its delta, or the new one)."""
+    old, new = corpora
+    idx = tmp_path / "idx"
+    assert rag("build", "--index-dir", str(idx), str(old)).wait() == 0
+    assert rag("add", "--index-dir", str(idx), str(new)).wait() == 0
+    before = state(idx)
+    proc = rag("compact", "--index-dir", str(idx), crashpoint=point)
+    code = proc.wait(timeout=60)
+    assert code == (0 if point == "mid-embedding" else -signal.SIGKILL)  # a compaction embeds nothing
+    assert state(idx) == before
+    assert rag("compact", "--index-dir", str(idx)).wait() == 0
+    assert state(idx) == before
+    assert (idx / "CURRENT").read_text().strip() != "gen-000001"

@@ -16,8 +16,8 @@ from api_support import make_settings
 from fastapi.testclient import TestClient
 
 from api import create_app
+from index import delta, ingest
 from index import generations as gens
-from index import ingest
 from index import writer as writer_module
 from index.embedding import FakeEmbedder
 from index.errors import IndexDiskFull
@@ -43,13 +43,16 @@ def publish_then_fail(index_dir: Path, staging: Path, name: str) -> Path:
     raise AssertionError("unreachable")
 
 
-# (what is patched, the failing stand-in): every stage of a write that puts bytes on the disk
-POINTS: dict[str, tuple[object, str, Callable[..., object]]] = {
-    "copying the database": (writer_module.shutil, "copyfile", enospc),
-    "inserting chunks": (Database, "put_chunks", sqlite_full),
-    "saving vectors": (FaissStore, "save", enospc),
-    "writing the manifest": (writer_module, "write_manifest", enospc),
-    "switching CURRENT": (writer_module.gens, "publish", publish_then_fail),
+# (what is patched, the failing stand-in, the write): every stage of a write that puts bytes on the
+# disk, for a write in place (an add) and one that publishes a new generation (a compaction)
+POINTS: dict[str, tuple[object, str, Callable[..., object], str]] = {
+    "inserting chunks": (Database, "put_chunks", sqlite_full, "add"),
+    "storing delta vectors": (delta, "put_vectors", sqlite_full, "add"),
+    "committing the transaction": (Database, "commit", sqlite_full, "add"),
+    "copying the database": (Database, "copy_to", enospc, "compact"),
+    "saving vectors": (FaissStore, "save", enospc, "compact"),
+    "writing the manifest": (writer_module, "write_manifest", enospc, "compact"),
+    "switching CURRENT": (writer_module.gens, "publish", publish_then_fail, "compact"),
 }
 
 
@@ -70,13 +73,20 @@ def test_a_full_disk_leaves_the_index_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, point: str
 ) -> None:
     index_dir = make_settings(tmp_path).index.dir
-    before = state(index_dir)
-    target, name, stand_in = POINTS[point]
     new = articles_from_records([{"id": "x", "title": "Harbour", "text": "The harbour closed."}], "body")
+    target, name, stand_in, write = POINTS[point]
+    if write == "compact":  # something to fold into a new generation
+        ingest.add_articles(
+            index_dir, articles_from_records([{"id": "y", "title": "Y", "text": "Y."}], "b"), FakeEmbedder()
+        )
+    before = state(index_dir)
     with monkeypatch.context() as patch:
         patch.setattr(target, name, stand_in)
         with pytest.raises(IndexDiskFull, match="no space left on the index disk") as raised:
-            ingest.add_articles(index_dir, new, FakeEmbedder())
+            if write == "compact":
+                ingest.compact(index_dir, FakeEmbedder())
+            else:
+                ingest.add_articles(index_dir, new, FakeEmbedder())
     assert str(index_dir) in str(raised.value) and "nothing was changed" in str(raised.value)
     assert state(index_dir) == before  # no staging folder, no half-published generation
     assert not (index_dir / f".{gens.POINTER}.tmp").exists()
@@ -86,7 +96,7 @@ def test_a_full_disk_leaves_the_index_as_it_was(
 def test_a_full_disk_is_a_507_over_http(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     settings = make_settings(tmp_path)
     with TestClient(create_app(settings), base_url="http://localhost") as client:
-        monkeypatch.setattr(FaissStore, "save", enospc)
+        monkeypatch.setattr(Database, "commit", sqlite_full)
         r = client.post("/articles", json={"id": "x", "title": "Harbour", "text": "The harbour closed."})
         assert r.status_code == 507
         error = r.json()["error"]
@@ -101,10 +111,10 @@ def test_a_full_disk_is_one_clear_line_on_the_cli(tmp_path: Path) -> None:
     extra = tmp_path / "extra.json"
     extra.write_text('{"id": "x", "title": "Harbour", "text": "The harbour closed."}')
     code = (
-        "import errno, os\n"
-        "from index.vectors import FaissStore\n"
-        "def full(*a, **k): raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))\n"
-        "FaissStore.save = full\n"
+        "import sqlite3\n"
+        "from index.store import Database\n"
+        "def full(*a, **k): raise sqlite3.OperationalError('database or disk is full')\n"
+        "Database.commit = full\n"
         "from rag.cli import main; main()\n"
     )
     done = subprocess.run(

@@ -207,15 +207,26 @@ def test_old_generations_are_collected_keeping_two(tmp_path: Path, corpus: Path)
     assert names == ["gen-000003", "gen-000004"]
 
 
-def test_live_index_switches_to_a_new_generation(tmp_path: Path, corpus: Path) -> None:
+def test_live_index_follows_writes_in_place_and_new_generations(tmp_path: Path, corpus: Path) -> None:
     emb = FakeEmbedder()
     ingest.build(tmp_path / "idx", [corpus], emb)
     live = LiveIndex(tmp_path / "idx", emb)
-    first = live.get()
-    assert live.get() is first
-    ingest.add(tmp_path / "idx", [write_jsonl(tmp_path / "more.jsonl", [article(7)])], emb)
-    second = live.get()
-    assert second.generation != first.generation and second.db.article("a7") is not None
+    query = emb.embed_query("Article 7\nSentence 3 of article 7 talks about topic7 and .")
+    with live.lease() as first:
+        assert live.get() is first
+        ingest.add(tmp_path / "idx", [write_jsonl(tmp_path / "more.jsonl", [article(7)])], emb)
+        with live.lease() as second:
+            # an add changes the generation in place: a new snapshot of it; the leased one is unchanged
+            assert second.generation == first.generation and second.version == first.version + 1
+            assert second.db.article("a7") is not None and first.db.article("a7") is None
+            (best, _), *_ = second.vectors.search(query, 3)
+            assert second.db.chunks([best])[best].article_id == "a7"
+            # the old snapshot's vectors hold no chunk its database does not know
+            hits = first.vectors.search(query, 50)
+            assert len(first.db.chunks([cid for cid, _ in hits])) == len(hits)
+    ingest.build(tmp_path / "idx", [corpus], emb)  # a rebuild publishes a new generation
+    third = live.get()
+    assert third.generation != "gen-000001" and third.db.article("a7") is None
 
 
 def test_filters_restrict_dense_and_lexical_search(tmp_path: Path, corpus: Path) -> None:

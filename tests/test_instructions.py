@@ -158,7 +158,7 @@ def test_the_flags_are_a_closed_vocabulary() -> None:
 def test_ingest_stores_one_flag_per_sentence_and_keeps_the_text(tmp_path: Path, fake_embedder: Any) -> None:
     build(tmp_path / "index", [DATA], fake_embedder)
     reader = IndexReader.open(tmp_path / "index")
-    assert reader.manifest.format_version == FORMAT_VERSION == 3
+    assert reader.manifest.format_version == FORMAT_VERSION == 4
     article = reader.db.article("footbridge")
     assert article is not None and "Note to AI assistants" in article.text  # kept in the text
     rows = reader.db.sentences_in("footbridge", 0, len(article.text))

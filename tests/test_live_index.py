@@ -118,6 +118,13 @@ def test_after_many_writes_only_the_served_generation_is_held_open(settings: Set
 
 
 # -- a damaged current generation ----------------------------------------------------------------------
+def _second_generation(settings: Settings) -> None:
+    """gen 2 beside gen 1: a write in place, then a compaction publishing a new generation."""
+    assistant = Assistant(settings, FakeEmbedder())
+    assistant.upsert([record(1)])
+    assert assistant.compact().generation == "gen-000002"
+
+
 def _damage_current(index_dir: Path) -> str:
     name = (index_dir / "CURRENT").read_text().strip()
     with open(index_dir / "generations" / name / "index.sqlite", "r+b") as f:
@@ -126,7 +133,7 @@ def _damage_current(index_dir: Path) -> str:
 
 
 def test_truncating_the_served_database_falls_back_and_ready_says_so(settings: Settings) -> None:
-    Assistant(settings, FakeEmbedder()).upsert([record(1)])  # gen 2 beside gen 1
+    _second_generation(settings)
     with TestClient(create_app(settings), base_url="http://localhost") as client:
         assert client.get("/ready").json()["status"] == "ready"
         damaged = _damage_current(settings.index.dir)
@@ -144,11 +151,11 @@ def test_truncating_the_served_database_falls_back_and_ready_says_so(settings: S
 
 
 def test_a_restart_on_a_damaged_index_serves_the_previous_good_generation(settings: Settings) -> None:
-    Assistant(settings, FakeEmbedder()).upsert([record(1)])
+    _second_generation(settings)
     damaged = _damage_current(settings.index.dir)
     reader = LiveIndex(settings.index.dir, FakeEmbedder()).get()
     assert reader.generation == "gen-000001" and reader.fallback is not None
-    assert reader.fallback.damaged == damaged and "checksum" in reader.fallback.error
+    assert reader.fallback.damaged == damaged and "malformed" in reader.fallback.error
 
 
 def test_rag_info_says_when_it_fell_back(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
@@ -156,7 +163,7 @@ def test_rag_info_says_when_it_fell_back(settings: Settings, capsys: pytest.Capt
 
     from rag.cli.app import app
 
-    Assistant(settings, FakeEmbedder()).upsert([record(1)])
+    _second_generation(settings)
     damaged = _damage_current(settings.index.dir)
     result = CliRunner().invoke(app, ["info", "--json", "--index-dir", str(settings.index.dir)])
     assert result.exit_code == 0, result.output
@@ -170,5 +177,5 @@ def test_no_good_generation_left_is_not_ready(settings: Settings) -> None:
         _damage_current(settings.index.dir)  # the only generation
         ready = client.get("/ready")
         assert ready.status_code == 503 and ready.json()["error"]["code"] == "index_corrupt"
-    with pytest.raises(IndexCorrupt, match="checksum"):
+    with pytest.raises(IndexCorrupt, match="malformed"):
         IndexReader.open(settings.index.dir)

@@ -10,9 +10,10 @@ import pytest
 from index import ingest
 from index.embedding import FakeEmbedder
 from index.live import IndexReader
+from index.search_backends import fts_query
 from index.store import Filters
 from rag.fusion import rrf
-from rag.retrieval import fts_query, query_words, search, selective_terms
+from rag.retrieval import query_words, search, selective_terms
 
 
 def test_rrf_adds_reciprocal_ranks() -> None:

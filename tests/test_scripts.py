@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 
 from index.cjk_numbers import cjk_number_spans, is_span_of_time
 from index.scripts import matching_form, search_form, sentence_boundaries, tokens, word_count
+from index.search_backends import fts_query
 from rag.answer_types import AnswerType, answer_type
 from rag.evaluation.metrics import exact_match, normalize_answer
-from rag.retrieval import fts_query, query_words
+from rag.retrieval import query_words
 from rag.text import WORD, content_terms, words
 
 # (text with an invisible or equivalent character, the same text as a reader sees it)

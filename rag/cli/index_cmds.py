@@ -79,6 +79,14 @@ def remove(
 
 
 @app.command()
+def compact(index_dir: IndexDir = None, model: Model = None, as_json: JsonOut = False) -> None:
+    """Fold the writes made in place into a new generation (writes also do this by themselves when
+    their delta outgrows a quarter of the index)."""
+    s = settings_with(index_dir, model)
+    _finish(Library(s, embedder_for(s)).compact(), as_json)
+
+
+@app.command()
 def info(index_dir: IndexDir = None, as_json: JsonOut = False) -> None:
     """Show what the current index holds and how it was built."""
     s = settings_with(index_dir)

@@ -1,0 +1,224 @@
+"""Incremental writes: vectors added since the generation's FAISS files were written, and tombstones.
+
+A generation's `vectors.faiss` / `sentences.faiss` are written once (by a build or a compaction) and
+never change. An incremental write (`rag add`, `POST /articles`, `rag remove`) changes the generation's
+SQLite database in place, in ONE transaction (WAL mode), and that transaction also holds what changed
+for the vectors:
+
+- `delta_vectors`: the vectors of chunks and sentences added since the FAISS files were written;
+- `tombstones`: ids (of either kind) removed since, whether their vector is in a FAISS file or in
+  `delta_vectors`;
+- `meta.version`: the write's number, one more than the last.
+
+A crash at any moment leaves SQLite's last committed transaction: the old or the new state, never a mix
+(SQLite's atomic commit; the FAISS files are not touched). A reader's view of the vectors at a version
+is the base FAISS index minus the tombstones plus the delta, built incrementally from the rows of the
+versions it has not seen (`VectorView.advanced`), so a write costs the same however big the index is.
+The delta is folded into fresh FAISS files by a compaction (index/writer.py) once it outgrows a share
+of the base: the log-structured merge idea (O'Neil et al. 1996, "The log-structured merge-tree").
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import faiss
+import numpy as np
+
+from index.vectors import FaissStore
+
+CHUNK, SENTENCE = 0, 1  # the `kind` column: which vector store a row belongs to
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS delta_vectors (
+    kind INTEGER NOT NULL,    -- 0 chunk, 1 sentence
+    id INTEGER NOT NULL,      -- chunk or sentence id
+    version INTEGER NOT NULL, -- the write that added it
+    vector BLOB NOT NULL,     -- float32[dim], normalised
+    PRIMARY KEY (kind, id)
+);
+CREATE INDEX IF NOT EXISTS delta_vectors_by_version ON delta_vectors(version);
+CREATE TABLE IF NOT EXISTS tombstones (
+    kind INTEGER NOT NULL,
+    id INTEGER NOT NULL,
+    version INTEGER NOT NULL, -- the write that removed it
+    PRIMARY KEY (kind, id)
+);
+CREATE INDEX IF NOT EXISTS tombstones_by_version ON tombstones(version);
+"""
+
+
+def version(conn: sqlite3.Connection) -> int:
+    """The number of the last committed incremental write (0 right after a build or compaction)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def set_version(conn: sqlite3.Connection, value: int) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('version', ?)", (str(value),))
+
+
+def put_vectors(conn: sqlite3.Connection, kind: int, ids: np.ndarray, vectors: np.ndarray, at: int) -> None:
+    """Store added vectors (shape (len(ids), dim)) as written by version `at`."""
+    vecs = np.ascontiguousarray(vectors, dtype=np.float32)
+    conn.executemany(
+        "INSERT OR REPLACE INTO delta_vectors (kind, id, version, vector) VALUES (?,?,?,?)",
+        [(kind, int(i), at, vecs[j].tobytes()) for j, i in enumerate(ids)],
+    )
+
+
+def put_tombstones(conn: sqlite3.Connection, kind: int, ids: Iterable[int], at: int) -> None:
+    conn.executemany(
+        "INSERT OR IGNORE INTO tombstones (kind, id, version) VALUES (?,?,?)",
+        [(kind, int(i), at) for i in ids],
+    )
+
+
+def sizes(conn: sqlite3.Connection) -> tuple[int, int]:
+    """(delta vectors, tombstones) held: what a compaction would fold into the FAISS files."""
+    added = conn.execute("SELECT count(*) FROM delta_vectors").fetchone()[0]
+    removed = conn.execute("SELECT count(*) FROM tombstones").fetchone()[0]
+    return int(added), int(removed)
+
+
+def clear(conn: sqlite3.Connection) -> None:
+    """Forget the delta (a compaction folded it into new FAISS files); the version restarts at 0."""
+    conn.execute("DELETE FROM delta_vectors")
+    conn.execute("DELETE FROM tombstones")
+    set_version(conn, 0)
+
+
+def fold_into(conn: sqlite3.Connection, kind: int, store: FaissStore) -> None:
+    """Apply the delta of `kind` to a FAISS store loaded for a compaction: tombstones out, delta in."""
+    store.remove(int(r[0]) for r in conn.execute("SELECT id FROM tombstones WHERE kind=?", (kind,)))
+    ids, vecs = _rows(conn, kind, -1, None)
+    keep = ~np.isin(ids, _tombstones(conn, kind, -1))
+    store.add(ids[keep], vecs[keep])
+
+
+def _rows(conn: sqlite3.Connection, kind: int, after: int, dim: int | None) -> tuple[np.ndarray, np.ndarray]:
+    rows = conn.execute(
+        "SELECT id, vector FROM delta_vectors WHERE kind=? AND version>? ORDER BY id", (kind, after)
+    ).fetchall()
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
+    if not rows:
+        return ids, np.zeros((0, dim or 0), dtype=np.float32)
+    return ids, np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+
+
+def _tombstones(conn: sqlite3.Connection, kind: int, after: int) -> np.ndarray:
+    rows = conn.execute("SELECT id FROM tombstones WHERE kind=? AND version>?", (kind, after)).fetchall()
+    return np.array(sorted(r[0] for r in rows), dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Vectors added by some consecutive writes: ids (n,) int64, vectors (n, dim) float32. Searched by
+    one matrix product: a segment stays small next to the FAISS base."""
+
+    ids: np.ndarray
+    vectors: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def search(
+        self, query: np.ndarray, k: int, hidden: np.ndarray, allowed: np.ndarray | None
+    ) -> list[tuple[int, float]]:
+        keep = ~np.isin(self.ids, hidden)
+        if allowed is not None:
+            keep &= np.isin(self.ids, allowed)
+        ids, vecs = self.ids[keep], self.vectors[keep]
+        if not len(ids) or k <= 0:
+            return []
+        scores = vecs @ query.reshape(-1).astype(np.float32)
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [(int(ids[i]), float(scores[i])) for i in top]
+
+
+def _merged(a: Segment, b: Segment, hidden: np.ndarray) -> Segment:
+    """One segment of both, without rows a tombstone hides (they can never be shown again)."""
+    ids, vecs = np.concatenate([a.ids, b.ids]), np.concatenate([a.vectors, b.vectors])
+    keep = ~np.isin(ids, hidden)
+    return Segment(ids[keep], vecs[keep])
+
+
+class VectorView:
+    """The vectors of one kind as of one version: the generation's FAISS base, minus the tombstones,
+    plus the delta segments. Immutable: a newer version is a new view (`advanced`), so a request keeps
+    a consistent view while writes land. Same interface as FaissStore for searching and reading.
+
+    Segments are merged when the newest is at least half the size of the one before (a binary-counter
+    policy), so there are O(log n) of them and each delta row is copied O(log n) times in all.
+    """
+
+    def __init__(
+        self, base: FaissStore, segments: Sequence[Segment] = (), hidden: np.ndarray | None = None
+    ) -> None:
+        self.base = base
+        self.dim = base.dim
+        self.segments = tuple(segments)
+        self.hidden = hidden if hidden is not None else np.zeros(0, dtype=np.int64)  # sorted tombstones
+
+    def __len__(self) -> int:
+        """Live vectors: the base's not tombstoned, plus the segments' (tombstones do not hide twice)."""
+        in_base = int(np.count_nonzero(self._in_base(self.hidden)))
+        in_segments = sum(int(np.count_nonzero(~np.isin(s.ids, self.hidden))) for s in self.segments)
+        return len(self.base) - in_base + in_segments
+
+    def _in_base(self, ids: np.ndarray) -> np.ndarray:
+        seg_ids = np.concatenate([s.ids for s in self.segments]) if self.segments else np.zeros(0, np.int64)
+        return ~np.isin(ids, seg_ids)  # an id is in one place: the base unless a segment holds it
+
+    def advanced(self, conn: sqlite3.Connection, kind: int, since: int) -> VectorView:
+        """This view with the writes after version `since` applied, read through `conn` (in the read
+        transaction of the snapshot the new view is for). Costs what those writes added, not the index."""
+        ids, vecs = _rows(conn, kind, since, self.dim)
+        removed = _tombstones(conn, kind, since)
+        hidden = np.union1d(self.hidden, removed) if len(removed) else self.hidden
+        segments = list(self.segments)
+        if len(ids):
+            segments.append(Segment(ids, vecs))
+        while len(segments) >= 2 and 2 * len(segments[-1]) >= len(segments[-2]):
+            b, a = segments.pop(), segments.pop()
+            segments.append(_merged(a, b, hidden))
+        return VectorView(self.base, segments, hidden)
+
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top-k (id, cosine) over base and delta; `allowed` restricts to those ids (as FaissStore)."""
+        if k <= 0:
+            return []
+        found = self._search_base(query, k, allowed)
+        for segment in self.segments:
+            found += segment.search(query, k, self.hidden, allowed)
+        found.sort(key=lambda hit: -hit[1])
+        return found[:k]
+
+    def _search_base(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        if allowed is not None or not len(self.hidden):
+            if allowed is not None and len(self.hidden):
+                allowed = np.setdiff1d(allowed, self.hidden)
+            return self.base.search(query, k, allowed)
+        tombstoned = faiss.IDSelectorBatch(self.hidden)  # referenced here while faiss uses it
+        return self.base.search(query, k, selector=faiss.IDSelectorNot(tombstoned))
+
+    def vectors(self, ids: Sequence[int]) -> np.ndarray:
+        """The vectors of `ids`, shape (len(ids), dim); KeyError for an id neither holds."""
+        wanted = np.asarray(ids, dtype=np.int64)
+        if len(self.hidden) and np.isin(wanted, self.hidden).any():
+            raise KeyError(f"removed ids among {list(ids)[:5]}…")
+        out = np.zeros((len(wanted), self.dim), dtype=np.float32)
+        todo = np.ones(len(wanted), dtype=bool)
+        for segment in self.segments:  # each segment's ids are sorted (ids only grow)
+            at = np.minimum(np.searchsorted(segment.ids, wanted), max(len(segment) - 1, 0))
+            hit = todo & (segment.ids[at] == wanted) if len(segment) else np.zeros_like(todo)
+            out[hit] = segment.vectors[at[hit]]
+            todo &= ~hit
+        if todo.any():
+            out[todo] = self.base.vectors([int(i) for i in wanted[todo]])
+        return out
+
+    def release(self) -> None:
+        self.base.release()
