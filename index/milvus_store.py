@@ -18,9 +18,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
-from pymilvus import MilvusClient, MilvusException
 
 from index.errors import StoreUnavailable
+
+try:  # the optional `milvus` extra: a clear error, not an ImportError, where RAG_STORE=milvus is set
+    import Stemmer  # noqa: F401
+    from pymilvus import MilvusClient, MilvusException
+except ImportError as e:
+    raise StoreUnavailable(f"RAG_STORE=milvus needs {e.name}: pip install 'newsrag[milvus]'") from e
+
 from index.milvus_fields import chunk_schema, day, fit, key, lexical_form, sentence_schema
 from index.milvus_search import MilvusSearch
 from index.types import Article, Chunk, SentenceRow
@@ -41,7 +47,7 @@ def connect(uri: str, token: str | None = None, timeout: float = 10.0) -> Milvus
     Raises StoreUnavailable with one plain sentence when the server does not answer, the path cannot
     be used, or pymilvus/milvus-lite is not installed (`pip install newsrag[milvus]`)."""
     is_server = uri.startswith(("http://", "https://"))
-    if not is_server and not uri.endswith(".db"):
+    if not is_server and ("://" in uri or not uri.endswith(".db")):
         raise StoreUnavailable(
             f"RAG_MILVUS_URI must be http(s)://host:port or a path ending in .db, not {uri!r}"
         )
@@ -167,7 +173,11 @@ class MilvusCollections(MilvusSearch):
                     metric_type="BM25",
                     params={"bm25_k1": 1.2, "bm25_b": 0.75},
                 )
-            client.create_collection(name, schema=schema, index_params=params, consistency_level="Strong")
+            # indexes created without waiting (on an empty collection there is nothing to wait for; a
+            # synchronous create polls AllocTimestamp, which Milvus Lite lacks: 1 s of retries), then loaded
+            client.create_collection(name, schema=schema, consistency_level="Strong")
+            client.create_index(name, params, sync=False)
+            client.load_collection(name)
         return made
 
     def add_chunks(
