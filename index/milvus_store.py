@@ -223,6 +223,13 @@ class MilvusCollections(MilvusSearch):
         if batch:
             self._call(self.client.upsert, self.names[kind], batch)
 
+    def flush(self) -> None:
+        """Seal what was written into segments: call once when a write (build, add, remove) ends.
+        Milvus Lite searches unflushed rows row by row (10k chunks: dense 420 ms, 35 ms flushed); a
+        server flushes by itself but sooner this way. Not per batch: many small segments cost too."""
+        for name in self.names.values():
+            self._call(self.client.flush, name)
+
     def remove(self, kind: str, ids: Sequence[int]) -> None:
         """Delete rows by id (unknown ids are ignored)."""
         for i in range(0, len(ids), 1000):

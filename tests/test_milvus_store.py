@@ -93,6 +93,7 @@ def store(client, corpus: Corpus) -> MilvusCollections:
     made = MilvusCollections.create(client, "t", "gen-000001", DIM)
     made.add_chunks(corpus.chunks, corpus.articles, corpus.chunk_vectors)
     made.add_sentences(corpus.sentences, corpus.articles, corpus.sentence_vectors)
+    made.flush()
     return made
 
 
@@ -221,6 +222,7 @@ def test_removal_writes_over_long_text_and_upsert(client, corpus: Corpus) -> Non
     (row,) = made.rows([500])
     assert row.truncated and len(row.text.encode()) <= 65_535 and long_text.startswith(row.text)
     assert made.lexical("needle", 5) == []  # cut off with the tail: said in the README
+    made.flush()  # sealed rows are removed too
     made.add_chunks(corpus.chunks[7:8], corpus.articles, corpus.chunk_vectors[7:8])  # upsert: no duplicate
     assert made.count("chunks") == 21
     made.remove("chunks", [7, 3, 424242])
