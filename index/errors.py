@@ -45,3 +45,10 @@ class BadArticle(RagError):
 
 class ArticleNotFound(RagError):
     code = "article_not_found"
+
+
+class StoreUnavailable(RagError):
+    """The configured search store (RAG_STORE=milvus) cannot be reached, opened or used: a server
+    that does not answer, a Milvus Lite file that cannot be opened, a client package not installed."""
+
+    code = "store_unavailable"
