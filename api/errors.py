@@ -33,6 +33,8 @@ from index.errors import (
     IndexNotFound,
     ModelMismatch,
     RagError,
+    StoreMismatch,
+    StoreUnavailable,
 )
 from rag.generation.llm import GeneratorNotConfigured
 from rag.library import ArticlesPathMissing
@@ -53,6 +55,8 @@ RAG_STATUS: dict[type[RagError], int] = {
     IndexCorrupt: 503,
     IndexDiskFull: 507,
     ModelMismatch: 503,
+    StoreMismatch: 503,
+    StoreUnavailable: 503,
     GeneratorNotConfigured: 400,
 }
 HINTS: dict[type[RagError], str] = {
@@ -62,6 +66,8 @@ HINTS: dict[type[RagError], str] = {
     GeneratorNotConfigured: "set RAG_LLM_BASE_URL and RAG_LLM_MODEL, or ask the extractive generator",
     IndexLocked: "another writer holds the index; retry when it finishes",
     IndexDiskFull: "free space on the index disk, then retry the write; reads keep working",
+    StoreMismatch: "set RAG_STORE (and RAG_MILVUS_URI) to the store the index was built on, or rebuild it",
+    StoreUnavailable: "check that the Milvus server at RAG_MILVUS_URI answers (or that its Lite file opens)",
 }
 CODES = {
     400: "bad_request",

@@ -52,3 +52,9 @@ class StoreUnavailable(RagError):
     that does not answer, a Milvus Lite file that cannot be opened, a client package not installed."""
 
     code = "store_unavailable"
+
+
+class StoreMismatch(RagError):
+    """The index keeps its vectors in another store than the one configured (RAG_STORE)."""
+
+    code = "store_mismatch"

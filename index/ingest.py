@@ -16,6 +16,7 @@ from index.errors import BadArticle, IndexNotFound
 from index.generations import current_name, current_path
 from index.limits import DEFAULT_LIMITS, ReadLimits
 from index.manifest import read_manifest
+from index.search_backends import StoreConfig
 from index.sources import ReadFailure, read_paths
 from index.types import Article
 from index.writer import IndexWriter, Progress, WriteStats
@@ -98,10 +99,11 @@ def _write(
     progress: Progress | None,
     fresh: bool,
     annotator: Annotator | None = None,
+    store: StoreConfig | None = None,
 ) -> IngestReport:
     t0 = time.perf_counter()
     with reporting_disk_full(index_dir):
-        writer = IndexWriter(index_dir, embedder, params, fresh=fresh, annotator=annotator)
+        writer = IndexWriter(index_dir, embedder, params, fresh=fresh, annotator=annotator, store=store)
         try:
             stats = writer.upsert(articles, progress)
         except BaseException:
@@ -118,10 +120,12 @@ def build(
     progress: Progress | None = None,
     annotator: Annotator | None = None,
     limits: ReadLimits = DEFAULT_LIMITS,
+    store: StoreConfig | None = None,
 ) -> IngestReport:
     """Full rebuild into a new generation, switched to only when complete. Bad files are reported.
 
-    `annotator` finds the typed spans (default: spaCy, index/annotate.py)."""
+    `annotator` finds the typed spans (default: spaCy, index/annotate.py); `store` where the vectors
+    go (default: index/search_backends.py `default_store`, the local store)."""
     result = read_paths(paths, limits, progress)
     if not result.articles:
         raise BadArticle(
@@ -139,6 +143,7 @@ def build(
         progress,
         fresh=True,
         annotator=annotator,
+        store=store,
     )
 
 
@@ -150,11 +155,19 @@ def add(
     progress: Progress | None = None,
     annotator: Annotator | None = None,
     limits: ReadLimits = DEFAULT_LIMITS,
+    store: StoreConfig | None = None,
 ) -> IngestReport:
     """Upsert the articles read from `paths` by id: unchanged ones cost nothing, changed ones are replaced."""
     result = read_paths(paths, limits, progress)
     return add_articles(
-        index_dir, result.articles, embedder, params, progress, failed=result.failures, annotator=annotator
+        index_dir,
+        result.articles,
+        embedder,
+        params,
+        progress,
+        failed=result.failures,
+        annotator=annotator,
+        store=store,
     )
 
 
@@ -166,18 +179,24 @@ def add_articles(
     progress: Progress | None = None,
     failed: list[ReadFailure] | None = None,
     annotator: Annotator | None = None,
+    store: StoreConfig | None = None,
 ) -> IngestReport:
+    """Upsert articles by id, in place (index/writer.py): only new or changed ones are embedded."""
     params = params or ChunkingParams()
-    return _write(index_dir, articles, list(failed or []), embedder, params, progress, False, annotator)
+    return _write(
+        index_dir, articles, list(failed or []), embedder, params, progress, False, annotator, store
+    )
 
 
-def remove(index_dir: Path, ids: Sequence[str], embedder: Embedder) -> IngestReport:
+def remove(
+    index_dir: Path, ids: Sequence[str], embedder: Embedder, store: StoreConfig | None = None
+) -> IngestReport:
     """Remove articles (and their chunks and vectors) by id; unknown ids are reported as missing."""
     t0 = time.perf_counter()
     if current_name(index_dir) is None:
         raise IndexNotFound(f"no index in {index_dir}: nothing to remove")
     with reporting_disk_full(index_dir):
-        writer = IndexWriter(index_dir, embedder, ChunkingParams(), fresh=False)
+        writer = IndexWriter(index_dir, embedder, ChunkingParams(), fresh=False, store=store)
         try:
             stats = writer.remove(ids)
         except BaseException:
@@ -186,7 +205,7 @@ def remove(index_dir: Path, ids: Sequence[str], embedder: Embedder) -> IngestRep
         return _report(stats, writer, [], t0)
 
 
-def compact(index_dir: Path, embedder: Embedder) -> IngestReport:
+def compact(index_dir: Path, embedder: Embedder, store: StoreConfig | None = None) -> IngestReport:
     """Fold the incremental writes into a new generation (fresh FAISS files, no delta), published by
     the atomic switch like a build. Writes do this by themselves once the delta outgrows a share of the
     index (index/writer.py COMPACT_SHARE); this is the same on demand (`rag compact`)."""
@@ -194,7 +213,7 @@ def compact(index_dir: Path, embedder: Embedder) -> IngestReport:
     if current_name(index_dir) is None:
         raise IndexNotFound(f"no index in {index_dir}: nothing to compact")
     with reporting_disk_full(index_dir):
-        writer = IndexWriter(index_dir, embedder, ChunkingParams(), fresh=False, compact=True)
+        writer = IndexWriter(index_dir, embedder, ChunkingParams(), fresh=False, compact=True, store=store)
         try:
             manifest = writer.commit()
         except BaseException:

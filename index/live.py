@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index import delta
 from index import generations as gens
@@ -28,9 +29,20 @@ from index.errors import IndexCorrupt, RagError
 from index.fallback import Fallback, open_newest_good
 from index.manifest import Manifest, check_model
 from index.memory import release_free_memory
-from index.search_backends import LocalSearch, SearchBackend
+from index.search_backends import (
+    LocalSearch,
+    MilvusSearch,
+    MilvusVectors,
+    SearchBackend,
+    StoreConfig,
+    default_store,
+    milvus_client,
+)
 from index.store import DATABASE, Database
 from index.vectors import SENTENCE_VECTORS, FaissStore
+
+if TYPE_CHECKING:
+    from index.milvus_store import MilvusCollections
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +75,21 @@ class Generation:
     and the newest vector views built from its delta (index/delta.py). Freed when the last snapshot of
     it closes after a newer generation is served."""
 
-    def __init__(self, folder: Path, manifest: Manifest, fallback: Fallback | None) -> None:
+    def __init__(
+        self, folder: Path, manifest: Manifest, fallback: Fallback | None, store: StoreConfig | None = None
+    ) -> None:
         self.folder = folder
         self.manifest = manifest
         self.fallback = fallback
-        self.base = FaissStore.load(folder), FaissStore.load(folder, SENTENCE_VECTORS)
+        config = (store or default_store()).check(manifest.store, str(folder.parent.parent))
+        self.milvus: MilvusCollections | None = None
+        if config.kind == "milvus":  # the vectors are in this generation's Milvus collections
+            from index.milvus_store import MilvusCollections
+
+            self.milvus = MilvusCollections.open(milvus_client(config), config.prefix, manifest.generation)
+            self.base = FaissStore(manifest.model.dim), FaissStore(manifest.model.dim)
+        else:
+            self.base = FaissStore.load(folder), FaissStore.load(folder, SENTENCE_VECTORS)
         self._views: tuple[int, VectorView, VectorView] = (
             0,
             VectorView(self.base[0]),
@@ -143,8 +165,17 @@ class IndexReader:
         self.db = Database(generation.folder / DATABASE, readonly=True)
         try:
             self.version = self.db.snapshot()
-            self.vectors, self.sentence_vectors = generation.views(self.db.conn, self.version)
-            self.search: SearchBackend = LocalSearch(self.db, self.vectors, self.sentence_vectors)
+            self.vectors: VectorView | MilvusVectors
+            self.sentence_vectors: VectorView | MilvusVectors
+            self.search: SearchBackend
+            if generation.milvus is None:
+                self.vectors, self.sentence_vectors = generation.views(self.db.conn, self.version)
+                self.search = LocalSearch(self.db, self.vectors, self.sentence_vectors)
+            else:
+                dim = generation.manifest.model.dim
+                self.vectors = MilvusVectors(generation.milvus, "chunks", dim)
+                self.sentence_vectors = MilvusVectors(generation.milvus, "sentences", dim)
+                self.search = MilvusSearch(generation.milvus)
         except sqlite3.DatabaseError as e:
             self.db.close()
             raise IndexCorrupt(f"generation {generation.name}: {e}") from e
@@ -169,7 +200,13 @@ class IndexReader:
         return self._manifest
 
     @classmethod
-    def open(cls, index_dir: Path, embedder: Embedder | None = None, verify: bool = True) -> IndexReader:
+    def open(
+        cls,
+        index_dir: Path,
+        embedder: Embedder | None = None,
+        verify: bool = True,
+        store: StoreConfig | None = None,
+    ) -> IndexReader:
         """Open the current generation (or the newest good one, see index/fallback.py) as of its last
         committed write; with `embedder`, refuse an index built by another model. IndexNotFound,
         IndexCorrupt, ModelMismatch."""
@@ -177,7 +214,7 @@ class IndexReader:
         def opener(folder: Path, manifest: Manifest) -> IndexReader:
             if embedder is not None:
                 check_model(manifest, embedder.name, embedder.dim, embedder.fingerprint())
-            generation = Generation(folder, manifest, None)
+            generation = Generation(folder, manifest, None, store)
             try:
                 reader = cls(generation)
                 reader.check()
@@ -201,10 +238,18 @@ class IndexReader:
             manifest = self.manifest
         except sqlite3.DatabaseError as e:
             raise IndexCorrupt(f"generation {self.generation}: {e}") from e
-        if manifest.chunks != len(self.vectors) or manifest.sentences != len(self.sentence_vectors):
+        milvus = self.shared.milvus
+        if milvus is not None:
+            # rows of a write killed between Milvus and its commit may remain (invisible: no database
+            # holds their ids), so Milvus holds at least the database's rows
+            held = milvus.count("chunks"), milvus.count("sentences")
+        else:
+            held = len(self.vectors), len(self.sentence_vectors)
+        short = held[0] < manifest.chunks or held[1] < manifest.sentences
+        if short or (milvus is None and held != (manifest.chunks, manifest.sentences)):
             raise IndexCorrupt(
                 f"generation {self.generation}: {manifest.chunks} chunks and {manifest.sentences} sentences "
-                f"but {len(self.vectors)} and {len(self.sentence_vectors)} vectors"
+                f"but {held[0]} and {held[1]} vectors"
             )
 
     def intact(self) -> bool:
@@ -244,9 +289,10 @@ class LiveIndex:
     once by the newest good one (index/fallback.py).
     """
 
-    def __init__(self, index_dir: Path, embedder: Embedder) -> None:
+    def __init__(self, index_dir: Path, embedder: Embedder, store: StoreConfig | None = None) -> None:
         self.index_dir = index_dir
         self.embedder = embedder
+        self.store = store
         self._reader: IndexReader | None = None
         self._failed: str | None = None  # a generation that would not open; retried when CURRENT moves
         self._lock = threading.Lock()  # held while a generation opens
@@ -304,7 +350,7 @@ class LiveIndex:
             if current is not None and current.intact() and current.generation == name:
                 new = current.reopened()  # a write in place: the same generation at its newest version
             else:
-                new = IndexReader.open(self.index_dir, self.embedder)
+                new = IndexReader.open(self.index_dir, self.embedder, store=self.store)
         except RagError as e:
             if current is None or not current.intact():
                 raise

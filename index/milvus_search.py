@@ -117,11 +117,17 @@ class MilvusSearch:
         return self._hits(raw, filters, abs)
 
     def hybrid(
-        self, query_vector: np.ndarray, text: str, k: int, filters: Filters | None = None, rrf_k: int = 60
+        self,
+        query_vector: np.ndarray,
+        text: str,
+        k: int,
+        filters: Filters | None = None,
+        rrf_k: int = 60,
+        limit: int | None = None,
     ) -> list[tuple[int, float]]:
-        """(chunk id, RRF score) of the k best chunks by Milvus hybrid_search: the top-k dense and the
-        top-k BM25 lists fused by RRFRanker(rrf_k), sum of 1/(rrf_k + rank). Dense only when `text`
-        has no word."""
+        """(chunk id, RRF score) of the `limit` (default k) best chunks by Milvus hybrid_search: the
+        top-k dense and the top-k BM25 lists fused by RRFRanker(rrf_k), sum of 1/(rrf_k + rank);
+        limit=2k keeps every chunk of both lists. Dense only when `text` has no word."""
         expr = filter_expr(filters)
         reqs = [
             AnnSearchRequest(
@@ -148,7 +154,7 @@ class MilvusSearch:
             self.names["chunks"],
             reqs,
             RRFRanker(rrf_k),
-            limit=k,
+            limit=limit or k,
             output_fields=self._fields(filters),
         )
         return self._hits(raw, filters, float)

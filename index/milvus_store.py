@@ -32,6 +32,8 @@ from index.milvus_search import MilvusSearch
 from index.types import Article, Chunk, SentenceRow
 
 log = logging.getLogger(__name__)
+# pymilvus logs every failed call at ERROR with a traceback; our StoreUnavailable says it in one line
+logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
 
 CHUNKS, SENTENCES = "chunks", "sentences"
 KINDS = (CHUNKS, SENTENCES)
@@ -137,7 +139,14 @@ class MilvusCollections(MilvusSearch):
 
     @classmethod
     def open(cls, client: MilvusClient, prefix: str, generation: str) -> MilvusCollections:
-        return cls(client, {k: collection_name(prefix, generation, k) for k in KINDS})
+        """A published generation's pair, loaded for search (a Milvus Lite file opened by a new
+        process has its collections released). StoreUnavailable when they do not exist."""
+        made = cls(client, {k: collection_name(prefix, generation, k) for k in KINDS})
+        for name in made.names.values():
+            if not made._call(client.has_collection, name):
+                raise StoreUnavailable(f"Milvus has no collection {name} for generation {generation}")
+            made._call(client.load_collection, name)
+        return made
 
     @classmethod
     def published(cls, client: MilvusClient, prefix: str) -> MilvusCollections:
@@ -157,7 +166,7 @@ class MilvusCollections(MilvusSearch):
         """Create `generation`'s empty pair (dropping a leftover of a writer that died). Dense index
         `index_type` (FLAT: exact, as the local store; HNSW, IVF_FLAT... with `index_params`), COSINE;
         sparse SPARSE_INVERTED_INDEX with BM25 (k1 1.2, b 0.75, as SQLite FTS5)."""
-        made = cls.open(client, prefix, generation)
+        made = cls(client, {k: collection_name(prefix, generation, k) for k in KINDS})
         for kind, schema in ((CHUNKS, chunk_schema(dim)), (SENTENCES, sentence_schema(dim))):
             name = made.names[kind]
             if client.has_collection(name):

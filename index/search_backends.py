@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 
-from index.errors import RagError
+from index.errors import StoreMismatch
 from index.filters import Filters
 from index.scripts import search_form
 
@@ -29,12 +29,6 @@ if TYPE_CHECKING:
     from index.store import Database
 
 StoreKind = Literal["local", "milvus"]
-
-
-class StoreMismatch(RagError):
-    """The index keeps its vectors in another store than the one configured."""
-
-    code = "store_mismatch"
 
 
 @dataclass(frozen=True)
@@ -73,6 +67,22 @@ class StoreConfig:
 
 
 LOCAL = StoreConfig()
+_default = LOCAL
+
+
+def default_store() -> StoreConfig:
+    """The store used where none is passed: LOCAL, unless `use_store` changed it for this process
+    (the test suite runs the retrieval and write tests once per store this way). The front ends always
+    pass the configured one (rag/library.py `store_of`)."""
+    return _default
+
+
+def use_store(config: StoreConfig) -> StoreConfig:
+    """Make `config` the process default; returns the previous one."""
+    global _default
+    previous, _default = _default, config
+    return previous
+
 
 _clients: dict[tuple[str, str | None], Any] = {}
 _clients_lock = threading.Lock()
@@ -127,6 +137,10 @@ class SearchBackend(Protocol):
         """The stored vectors of sentence ids, shape (len(ids), dim); KeyError for an unknown id."""
         ...
 
+    def chunk_vectors(self, ids: list[int]) -> np.ndarray:
+        """The stored vectors of chunk ids, shape (len(ids), dim); KeyError for an unknown id."""
+        ...
+
 
 class LocalSearch:
     """FAISS (plus delta) for vectors, SQLite FTS5 for BM25, over one snapshot (index/live.py)."""
@@ -158,6 +172,9 @@ class LocalSearch:
     def sentence_vectors(self, ids: list[int]) -> np.ndarray:
         return self.sentence_store.vectors(ids)
 
+    def chunk_vectors(self, ids: list[int]) -> np.ndarray:
+        return self.vectors.vectors(ids)
+
 
 class MilvusSearch:
     """The same lists from a generation's Milvus collections (index/milvus_store.py)."""
@@ -183,3 +200,31 @@ class MilvusSearch:
 
     def sentence_vectors(self, ids: list[int]) -> np.ndarray:
         return self.collections.vectors("sentences", ids)
+
+    def chunk_vectors(self, ids: list[int]) -> np.ndarray:
+        return self.collections.vectors("chunks", ids)
+
+
+class MilvusVectors:
+    """One kind of a generation's Milvus vectors behind the FaissStore/VectorView interface (length,
+    search, vectors by id), so that `IndexReader.vectors` and `.sentence_vectors` mean the same on
+    both stores. Retrieval filters through `MilvusSearch`; `allowed` here is applied to the results of
+    a search over every row (an inspection path, not a fast one)."""
+
+    def __init__(self, collections: MilvusCollections, kind: str, dim: int) -> None:
+        self.collections = collections
+        self.kind = kind
+        self.dim = dim
+
+    def __len__(self) -> int:
+        return self.collections.count(self.kind)
+
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        if allowed is None:
+            return self.collections.dense(self.kind, query, k)
+        keep = {int(i) for i in allowed}
+        hits = self.collections.dense(self.kind, query, max(len(self), 1))
+        return [(i, score) for i, score in hits if i in keep][:k]
+
+    def vectors(self, ids: list[int]) -> np.ndarray:
+        return self.collections.vectors(self.kind, ids)

@@ -389,6 +389,15 @@ class Database:
             out[w] = int(row.fetchone()[0])
         return out
 
+    def lexical_scores(self, match: str, chunk_ids: Sequence[int]) -> dict[int, float]:
+        """BM25 score (as `lexical` gives it) of each of `chunk_ids` that matches; others are left out."""
+        marks = ",".join("?" * len(chunk_ids))
+        sql = (
+            "SELECT rowid, -bm25(chunks_fts, 1.0, 0.5) FROM chunks_fts WHERE chunks_fts MATCH ? "
+            f"AND rowid IN ({marks})"
+        )
+        return {int(r[0]): float(r[1]) for r in self.conn.execute(sql, [match, *chunk_ids])}
+
     def lexical(self, match: str, k: int, filters: Filters | None = None) -> list[tuple[int, float]]:
         """Top-k (chunk id, BM25 score, higher is better) for an FTS5 MATCH expression."""
         if not filters:  # the join costs as much as the ranking: only pay for it when filtering

@@ -21,13 +21,15 @@ from index.chunking import Chunker, ChunkingParams
 from index.clusters import DuplicateClusters
 from index.delta import CHUNK, SENTENCE
 from index.embedding import TITLE_BUDGET, Embedder, document_text
-from index.errors import IndexCorrupt, ModelMismatch
+from index.errors import IndexCorrupt, ModelMismatch, StoreMismatch
 from index.fallback import open_newest_good
 from index.instructions import flag_sentences
 from index.lock import WriterLock
 from index.manifest import Manifest, ModelInfo, check_model, read_manifest, sha256_file, write_manifest
 from index.memory import release_free_memory
+from index.milvus_writes import MilvusWrites
 from index.near_duplicates import NearDuplicateParams
+from index.search_backends import StoreConfig, default_store
 from index.sentences import split_sentences
 from index.store import DATABASE, Database
 from index.types import Article, Chunk, SentenceRow
@@ -115,13 +117,18 @@ class IndexWriter:
         fresh: bool,
         annotator: Annotator | None = None,
         compact: bool = False,
+        store: StoreConfig | None = None,
     ) -> None:
         self.index_dir = index_dir
+        self.store = store or default_store()
+        self.remote: MilvusWrites | None = None  # RAG_STORE=milvus: the vectors go there
         self.embedder = embedder
         self._annotator = annotator  # loaded when first needed: a removal annotates nothing
         self.annotator_name = annotator.name if annotator else "spacy"
         self.fingerprint = embedder.fingerprint()
         self.staging: Path | None = None
+        self.db: Database  # the database this write changes (set by _open)
+        self.name: str  # a new generation's name (set by _open unless the write is in place)
         self._lock = WriterLock(index_dir)
         self._lock.acquire()
         try:
@@ -130,6 +137,8 @@ class IndexWriter:
         except BaseException:
             if self.staging is not None:
                 shutil.rmtree(self.staging, ignore_errors=True)
+            if self.remote is not None:
+                self.remote.discard()
             self._lock.release()
             raise
         self.duplicates = DuplicateClusters(self.db.conn, duplicates)
@@ -159,6 +168,8 @@ class IndexWriter:
                 FaissStore(self.embedder.dim),
                 FaissStore(self.embedder.dim, half=True),
             )
+            if self.store.kind == "milvus":
+                self.remote = MilvusWrites(self.store, self.name, self.embedder.dim, create=True)
             return params, duplicates
         # a damaged current generation: build on the newest good one (index/fallback.py); checksums of
         # the FAISS files are checked only when they are read (a compaction), not by every write
@@ -167,13 +178,20 @@ class IndexWriter:
         )
         try:
             check_model(manifest, self.embedder.name, self.embedder.dim, self.fingerprint)
-        except ModelMismatch:
+            self.store = self.store.check(manifest.store, str(self.index_dir))
+        except (ModelMismatch, StoreMismatch):
             db.close()
             raise
         params = ChunkingParams(**manifest.chunking)  # an index keeps the chunking it was built with
         duplicates = NearDuplicateParams.from_dict(manifest.near_duplicates)  # and its copy test
         if self._annotator is None:  # and its annotator, unless told otherwise
             self.annotator_name = manifest.annotator
+        if self.store.kind == "milvus":  # Milvus holds every vector: nothing to compact
+            if fallback is not None:
+                db.close()
+                raise IndexCorrupt(f"{fallback.warning()} With RAG_STORE=milvus, rebuild with `rag build`.")
+            self.remote = MilvusWrites(self.store, current.name, self.embedder.dim, create=False)
+            grown = compact = False
         if fallback is None and not compact and not grown:
             self.db, self.manifest = db, manifest
             self.version = delta.version(db.conn) + 1
@@ -237,7 +255,10 @@ class IndexWriter:
             self._next_id += len(chunks)
             self.db.put_chunks(chunks, article.title)
             pending += [(CHUNK, c.id, document_text(title, c.text)) for c in chunks]
-            pending += [(SENTENCE, r.id, text) for r, text in self._sentences(article)]
+            sentences = self._sentences(article)
+            pending += [(SENTENCE, r.id, text) for r, text in sentences]
+            if self.remote is not None:
+                self.remote.remember(article, chunks, (r for r, _ in sentences))
             changed.append(article)
         if progress:
             progress(len(articles), len(articles), "chunking")
@@ -325,6 +346,8 @@ class IndexWriter:
             assert self.staging is not None
             gens.publish(self.index_dir, self.staging, self.name)
             gens.collect_garbage(self.index_dir)
+            if self.remote is not None:
+                self.remote.publish(self.index_dir)
             return manifest
         except BaseException:
             self._discard()
@@ -339,10 +362,13 @@ class IndexWriter:
     def _commit_in_place(self) -> Manifest:
         """One transaction: rows, delta vectors, tombstones and the new version (index/delta.py)."""
         conn = self.db.conn
-        for kind, ids, vecs in self._added:
-            delta.put_vectors(conn, kind, ids, vecs, self.version)
-        for kind, stale in self._stale.items():
-            delta.put_tombstones(conn, kind, stale, self.version)
+        if self.remote is not None:  # before the commit: rows no database holds yet are invisible
+            self.remote.add(self._added)
+        else:
+            for kind, ids, vecs in self._added:
+                delta.put_vectors(conn, kind, ids, vecs, self.version)
+            for kind, stale in self._stale.items():
+                delta.put_tombstones(conn, kind, stale, self.version)
         delta.set_version(conn, self.version)
         self.db.set_next_id("chunks", self._next_id)
         self.db.set_next_id("sentences", self._next_sentence_id)
@@ -353,13 +379,19 @@ class IndexWriter:
         self.db.commit()  # the commit point: before it the old state, after it the new one
         gens.crashpoint("after-switch")
         self.db.close()
+        if self.remote is not None:  # after the commit: until then the old state is whole
+            self.remote.remove(self._stale)
+            self.remote.collections.flush()
         return replace(self.manifest, articles=articles, chunks=chunks, sentences=sentences)
 
     def _seal(self) -> Manifest:
         """Finish the staging generation: vectors applied, database committed, files written and
         fsynced, the manifest written and read back."""
-        for kind, ids, vecs in self._added:
-            (self.vectors if kind == CHUNK else self.sentence_vectors).add(ids, vecs)
+        if self.remote is not None:
+            self.remote.add(self._added)  # a new generation's own collections
+        else:
+            for kind, ids, vecs in self._added:
+                (self.vectors if kind == CHUNK else self.sentence_vectors).add(ids, vecs)
         self._added.clear()
         self.vectors.remove(self._stale[CHUNK])
         self.sentence_vectors.remove(self._stale[SENTENCE])
@@ -368,21 +400,24 @@ class IndexWriter:
         self.db.commit()
         articles, chunks = self.db.counts()
         sentences = self.db.sentence_count()
-        if chunks != len(self.vectors):
+        if self.remote is not None:
+            self.remote.seal(chunks, sentences)
+        elif chunks != len(self.vectors):
             raise IndexCorrupt(f"staging generation has {chunks} chunks but {len(self.vectors)} vectors")
-        if sentences != len(self.sentence_vectors):
+        if self.remote is None and sentences != len(self.sentence_vectors):
             raise IndexCorrupt(
                 f"staging generation has {sentences} sentences but {len(self.sentence_vectors)} vectors"
             )
         self.db.close()  # the last connection: SQLite checkpoints the WAL into the file and removes it
         assert self.staging is not None
-        self.vectors.save(self.staging)
-        self.sentence_vectors.save(self.staging, SENTENCE_VECTORS)
         checksums = {}
         gens.fsync_file(self.staging / DATABASE)
-        for name in (VECTORS, SENTENCE_VECTORS):  # the database changes in place later: no checksum
-            gens.fsync_file(self.staging / name)
-            checksums[name] = sha256_file(self.staging / name)
+        if self.remote is None:  # (with Milvus, the vectors are in its collections)
+            self.vectors.save(self.staging)
+            self.sentence_vectors.save(self.staging, SENTENCE_VECTORS)
+            for name in (VECTORS, SENTENCE_VECTORS):  # the database changes in place: no checksum
+                gens.fsync_file(self.staging / name)
+                checksums[name] = sha256_file(self.staging / name)
         manifest = Manifest(
             generation=self.name,
             model=ModelInfo(self.embedder.name, self.embedder.dim, self.fingerprint),
@@ -393,6 +428,7 @@ class IndexWriter:
             sentences=sentences,
             annotator=self.annotator_name,
             near_duplicates=self.duplicates.params.as_dict(),
+            store=self.store.manifest_entry(),
         )
         write_manifest(self.staging, manifest)
         gens.fsync_dir(self.staging)
@@ -407,6 +443,8 @@ class IndexWriter:
         if self.staging is None:
             return
         shutil.rmtree(self.staging, ignore_errors=True)
+        if self.remote is not None and gens.current_name(self.index_dir) != self.name:
+            self.remote.discard()
         if gens.current_name(self.index_dir) != self.name:
             shutil.rmtree(self.index_dir / gens.GENERATIONS / self.name, ignore_errors=True)
             (self.index_dir / f".{gens.POINTER}.tmp").unlink(missing_ok=True)
@@ -421,5 +459,7 @@ class IndexWriter:
             self.db.close()  # an open transaction is rolled back
             if self.staging is not None:
                 shutil.rmtree(self.staging, ignore_errors=True)
+                if self.remote is not None:
+                    self.remote.discard()
         finally:
             self._lock.release()

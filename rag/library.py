@@ -87,7 +87,7 @@ class Library:
 
     @cached_property
     def index(self) -> LiveIndex:
-        return LiveIndex(self.settings.index.dir, self.embedder)
+        return LiveIndex(self.settings.index.dir, self.embedder, store_of(self.settings))
 
     def reader(self) -> IndexReader:
         """The served generation (checked against the embedder; opened once, followed as it changes).
@@ -108,7 +108,7 @@ class Library:
             with self.lease() as reader:
                 yield reader
             return
-        reader = IndexReader.open(self.settings.index.dir)
+        reader = IndexReader.open(self.settings.index.dir, store=store_of(self.settings))
         try:
             yield reader
         finally:
@@ -151,7 +151,9 @@ class Library:
         """A full rebuild from `paths` into a new generation, switched to only when complete."""
         s = self.settings
         limits = limits_of(s)
-        report = ingest.build(s.index.dir, paths, self.embedder, chunking_of(s), progress, limits=limits)
+        report = ingest.build(
+            s.index.dir, paths, self.embedder, chunking_of(s), progress, limits=limits, store=store_of(s)
+        )
         return self._published(report)
 
     def add(self, paths: Sequence[str | Path], progress: Progress | None = None) -> IngestReport:
@@ -159,7 +161,9 @@ class Library:
         with self._write_lock:
             s = self.settings
             limits = limits_of(s)
-            report = ingest.add(s.index.dir, paths, self.embedder, chunking_of(s), progress, limits=limits)
+            report = ingest.add(
+                s.index.dir, paths, self.embedder, chunking_of(s), progress, limits=limits, store=store_of(s)
+            )
             return self._published(report)
 
     def upsert(
@@ -174,7 +178,11 @@ class Library:
         with self._write_lock:
             report = self._published(
                 ingest.add_articles(
-                    self.settings.index.dir, articles, self.embedder, chunking_of(self.settings)
+                    self.settings.index.dir,
+                    articles,
+                    self.embedder,
+                    chunking_of(self.settings),
+                    store=store_of(self.settings),
                 )
             )
         return report, [a.id for a in articles]
@@ -182,12 +190,14 @@ class Library:
     def remove(self, ids: Sequence[str]) -> IngestReport:
         """Remove articles with their chunks and vectors; unknown ids are reported as missing."""
         with self._write_lock:
-            return self._published(ingest.remove(self.settings.index.dir, ids, self.embedder))
+            report = ingest.remove(self.settings.index.dir, ids, self.embedder, store_of(self.settings))
+            return self._published(report)
 
     def compact(self) -> IngestReport:
         """Fold the incremental writes into a new generation (index/ingest.py `compact`)."""
         with self._write_lock:
-            return self._published(ingest.compact(self.settings.index.dir, self.embedder))
+            report = ingest.compact(self.settings.index.dir, self.embedder, store_of(self.settings))
+            return self._published(report)
 
     def start_rebuild(self) -> Job:
         """Rebuild from `settings.index.articles_path` in a background job (see `jobs.snapshot()`).

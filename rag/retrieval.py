@@ -9,6 +9,7 @@ import numpy as np
 
 from index.embedding import Embedder
 from index.live import IndexReader
+from index.search_backends import fts_query
 from index.store import Filters
 from index.types import Chunk
 from rag.fusion import reciprocal_rank, rrf
@@ -102,6 +103,8 @@ def search(
         fused = _newest_first(reader, fused, rrf_k)
     chosen, clusters = _capped(reader, sorted(fused, key=lambda cid: -fused[cid]), k, per_article, collapse)
     scores = {ranker: dict(ranking) for ranker, ranking in ranked.items()}
+    if "dense" not in ranked and "dense" in spec.rankers:  # fused inside the store: per-ranker scores
+        scores.update(_scores_of(reader, chosen, query_vector, _lexical_terms(reader, terms, doc_freq)))
     passages = _with_reports(reader, _passages(reader, chosen, fused, scores), clusters, filters)
     timings["search"] = (time.perf_counter() - t) * 1000
     return SearchResult(passages, query_vector, timings, doc_freq)
@@ -153,6 +156,22 @@ def _natively_fused(
     for cid, score in reciprocal_rank(list(others.values()), rrf_k).items():
         fused[cid] = fused.get(cid, 0.0) + score
     return others, fused
+
+
+def _scores_of(
+    reader: IndexReader, chosen: list[Chunk], query_vector: np.ndarray | None, terms: list[str]
+) -> dict[Ranker, dict[int, float]]:
+    """The dense (cosine) and BM25 scores of the chosen chunks, when the store fused the two lists
+    itself and returned only the fused score: the answerer weighs a passage by them."""
+    ids = [c.id for c in chosen]
+    if not ids or query_vector is None:
+        return {}
+    dense = reader.search.chunk_vectors(ids) @ query_vector.reshape(-1).astype(np.float32)
+    match = fts_query(terms)
+    return {
+        "dense": {cid: float(score) for cid, score in zip(ids, dense, strict=True)},
+        "lexical": reader.db.lexical_scores(match, ids) if match else {},
+    }
 
 
 def _by_sentence(

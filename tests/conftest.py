@@ -60,6 +60,37 @@ def _no_network() -> Iterator[None]:
 
 
 # -- embedders --------------------------------------------------------------------------------------
+# -- the stores the retrieval and write tests run against (index/search_backends.py) ----------------
+_milvus_prefixes = iter(range(1, 10**6))
+
+
+@pytest.fixture(scope="session")
+def milvus_lite_file(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One Milvus Lite file for the session (Milvus Lite serves a file to one process); each test
+    gets its own collection prefix in it."""
+    pytest.importorskip("milvus_lite", reason="pip install '.[milvus]' to run the tests on Milvus Lite")
+    pytest.importorskip("Stemmer", reason="pip install '.[milvus]' to run the tests on Milvus Lite")
+    return str(tmp_path_factory.mktemp("milvus") / "tests.db")
+
+
+@pytest.fixture(params=["local", "milvus"])
+def store(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Run the test once per store: the local FAISS + SQLite store, and Milvus Lite (made the process
+    default with `use_store`, so every ingest and IndexReader call in the test uses it)."""
+    from index.search_backends import LOCAL, StoreConfig, use_store
+
+    if request.param == "local":
+        yield LOCAL
+        return
+    uri = request.getfixturevalue("milvus_lite_file")
+    config = StoreConfig("milvus", uri, None, f"t{next(_milvus_prefixes)}")
+    previous = use_store(config)
+    try:
+        yield config
+    finally:
+        use_store(previous)
+
+
 @pytest.fixture
 def fake_embedder() -> Any:
     from index.embedding import FakeEmbedder

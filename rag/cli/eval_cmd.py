@@ -42,7 +42,7 @@ from rag.evaluation.gates import BadBound, Bound, failures, parse_bounds
 from rag.evaluation.metrics import METRICS
 from rag.evaluation.presentation import DESCRIPTIONS, fmt, fmt_delta
 from rag.evaluation.report import write_reports
-from rag.evaluation.runner import IndexSource, ProgressFn, prepare_index, run_eval
+from rag.evaluation.runner import IndexSource, ProgressFn, eval_index_store, prepare_index, run_eval
 from rag.evaluation.summary import load_summary, summarize
 from rag.library import chunking_of
 
@@ -174,13 +174,15 @@ def eval_cmd(
     settings = settings_with(index_dir, model, mode=mode, k=k, generator=generator, as_of=as_of)
     embedder = embedder_for(settings)
     source = IndexSource(index_dir=index_dir, articles=articles, cache_root=cache_dir)
-    cached = lookup(articles, embedder, chunking_of(settings), cache_dir) if articles else None
+    store = eval_index_store(settings, cache_dir)
+    cached = lookup(articles, embedder, chunking_of(settings), cache_dir, store) if articles else None
     with progress_bar("articles:", quiet=articles is None or cached is not None) as build_progress:
         used_dir, index_info = prepare_index(source, settings, embedder, build_progress)
     if articles is not None:
         how = "reused (nothing embedded)" if index_info["cached"] else "built"
         err.print(f"index {how}: {used_dir}", markup=False, highlight=False, soft_wrap=True)
-    settings = settings.updated(index_dir=used_dir)
+    uri = index_info.get("milvus_uri") or settings.index.milvus_uri  # where the eval index is
+    settings = settings.updated(index_dir=used_dir, milvus_uri=uri)
     with question_bar(len(items), quiet=False) as progress:
         run = run_eval(items, settings, embedder, index_info, progress=progress)
     name = set_name(questions)

@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from index.chunking import ChunkingParams
@@ -25,6 +25,7 @@ from index.errors import BadArticle
 from index.generations import current_name
 from index.ingest import build
 from index.manifest import FORMAT_VERSION
+from index.search_backends import LOCAL, StoreConfig
 from index.writer import Progress
 
 log = logging.getLogger(__name__)
@@ -55,9 +56,10 @@ def _files(source: Path) -> list[tuple[str, Path]]:
     return sorted(found)
 
 
-def cache_key(source: Path, embedder: Embedder, params: ChunkingParams) -> str:
+def cache_key(source: Path, embedder: Embedder, params: ChunkingParams, store: str = "local") -> str:
     h = hashlib.sha256()
-    h.update(json.dumps([FORMAT_VERSION, embedder.fingerprint(), params.as_dict()]).encode())
+    kind = [] if store == "local" else [store]  # local keys as before: their cached indexes stay valid
+    h.update(json.dumps([FORMAT_VERSION, embedder.fingerprint(), params.as_dict(), *kind]).encode())
     for name, path in _files(source):
         h.update(f"\0{name}\0{path.stat().st_size}\0".encode())
         with open(path, "rb") as f:
@@ -85,10 +87,20 @@ def _remove_stale(root: Path) -> None:
 
 
 def lookup(
-    source: Path, embedder: Embedder, params: ChunkingParams, root: Path = DEFAULT_ROOT
+    source: Path,
+    embedder: Embedder,
+    params: ChunkingParams,
+    root: Path = DEFAULT_ROOT,
+    store: StoreConfig = LOCAL,
 ) -> CachedIndex | None:
     """The complete cached index of these articles, or None when it has to be built."""
-    return _complete(root.expanduser(), cache_key(source, embedder, params))
+    return _complete(root.expanduser(), cache_key(source, embedder, params, store.kind))
+
+
+def eval_store(store: StoreConfig, key: str) -> StoreConfig:
+    """The store a cached evaluation index is built on: with Milvus, collections of its own
+    (prefix eval_<key>), so that cached indexes never share a collection."""
+    return store if store.kind == "local" else replace(store, prefix=f"eval_{key}")
 
 
 def _complete(root: Path, key: str) -> CachedIndex | None:
@@ -104,6 +116,7 @@ def cached_index(
     params: ChunkingParams,
     root: Path = DEFAULT_ROOT,
     progress: Progress | None = None,
+    store: StoreConfig = LOCAL,
 ) -> CachedIndex:
     """The index of the articles under `source`, built once per content and reused afterwards.
 
@@ -111,7 +124,7 @@ def cached_index(
     half index to be reused. Files that cannot be read are logged and left out, as `rag build` does.
     """
     root = root.expanduser()
-    key = cache_key(source, embedder, params)
+    key = cache_key(source, embedder, params, store.kind)
     found = _complete(root, key)
     if found is not None:
         log.info("reusing the cached index %s", found.index_dir)
@@ -122,7 +135,7 @@ def cached_index(
     tmp = root / f".tmp-{key}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        report = build(tmp, [source], embedder, params, progress)
+        report = build(tmp, [source], embedder, params, progress, store=eval_store(store, key))
         for failure in report.failed:
             log.warning("left out of the evaluation index: %s: %s", failure.path, failure.error)
         if final.exists():  # an incomplete leftover, or a concurrent run that finished first

@@ -14,11 +14,12 @@ from typing import Any
 
 from index.embedding import Embedder
 from index.live import IndexReader
+from index.search_backends import StoreConfig
 from index.writer import Progress
 from rag.evaluation.cache import DEFAULT_ROOT, cached_index
 from rag.evaluation.dataset import Question
 from rag.evaluation.metrics import Outcome, locate_quotes, ranked_articles, score_question
-from rag.library import chunking_of
+from rag.library import chunking_of, store_of
 from rag.retrieval import Mode
 from rag.service import Assistant
 from rag.settings import Settings
@@ -47,6 +48,15 @@ class EvalRun:
     started: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 
+def eval_index_store(settings: Settings, cache_root: Path) -> StoreConfig:
+    """Where throw-away evaluation indexes keep their vectors: the configured store; with Milvus and no
+    RAG_MILVUS_URI, a Milvus Lite file beside the cached indexes."""
+    store = store_of(settings)
+    if store.kind == "milvus" and not settings.index.milvus_uri:
+        store = replace(store, uri=str(cache_root.expanduser() / "milvus.db"))
+    return store
+
+
 def prepare_index(
     source: IndexSource, settings: Settings, embedder: Embedder, progress: Progress | None = None
 ) -> tuple[Path, dict[str, Any]]:
@@ -54,8 +64,12 @@ def prepare_index(
     if source.articles is None:
         index_dir = source.index_dir or settings.index.dir
         return index_dir, {"dir": str(index_dir), "articles": None, "cached": None, "chunks_embedded": 0}
-    built = cached_index(source.articles, embedder, chunking_of(settings), source.cache_root, progress)
+    store = eval_index_store(settings, source.cache_root)
+    built = cached_index(
+        source.articles, embedder, chunking_of(settings), source.cache_root, progress, store=store
+    )
     return built.index_dir, {
+        "milvus_uri": store.uri,
         "dir": str(built.index_dir),
         "articles": str(source.articles),
         "key": built.key,
