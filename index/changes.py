@@ -74,6 +74,7 @@ class Changes:
     _added: list[tuple[int, np.ndarray, np.ndarray]]
     _next_id: int
     _next_sentence_id: int
+    _count_change: list[int]  # articles, chunks, sentences gained (negative: lost) by this write
 
     # -- changes -------------------------------------------------------------------------------------
     def upsert(self, articles: Iterable[Article], progress: Progress | None = None) -> WriteStats:
@@ -113,6 +114,7 @@ class Changes:
             pending += [(SENTENCE, r.id, text) for r, text in sentences]
             if self.remote is not None:
                 self.remote.remember(article, chunks, (r for r, _ in sentences))
+            self._counted(1, len(chunks), len(sentences))
             changed.append(article)
         if progress:
             progress(len(articles), len(articles), "chunking")
@@ -175,6 +177,11 @@ class Changes:
         chunk_ids, sentence_ids = self.db.delete_article(article_id)
         self._stale[CHUNK] += chunk_ids
         self._stale[SENTENCE] += sentence_ids
+        self._counted(-1, -len(chunk_ids), -len(sentence_ids))
+
+    def _counted(self, articles: int, chunks: int, sentences: int) -> None:
+        for i, n in enumerate((articles, chunks, sentences)):
+            self._count_change[i] += n
 
     def remove(self, ids: Sequence[str]) -> WriteStats:
         for article_id in dict.fromkeys(ids):

@@ -193,9 +193,9 @@ class IndexReader:
     def manifest(self) -> Manifest:
         """The generation's manifest with this snapshot's counts (incremental writes change them)."""
         if self._manifest is None:
-            articles, chunks = self.db.counts()
+            articles, chunks, sentences = self.db.kept_counts()
             self._manifest = replace(
-                self.shared.manifest, articles=articles, chunks=chunks, sentences=self.db.sentence_count()
+                self.shared.manifest, articles=articles, chunks=chunks, sentences=sentences
             )
         return self._manifest
 
@@ -236,8 +236,11 @@ class IndexReader:
         vectors (a truncated or swapped database fails here)."""
         try:
             manifest = self.manifest
+            counted = (*self.db.counts(), self.db.sentence_count())  # reads every table's rows once
         except sqlite3.DatabaseError as e:
             raise IndexCorrupt(f"generation {self.generation}: {e}") from e
+        if counted != (manifest.articles, manifest.chunks, manifest.sentences):
+            raise IndexCorrupt(f"generation {self.generation}: {counted} rows but {manifest} recorded")
         milvus = self.shared.milvus
         if milvus is not None:
             # rows of a write killed between Milvus and its commit may remain (invisible: no database

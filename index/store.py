@@ -218,9 +218,25 @@ class Database:
         return [SpanRow(*r) for r in rows]
 
     def counts(self) -> tuple[int, int]:
+        """(articles, chunks), counted (O(rows): for builds and checks; `kept_counts` for writes)."""
         articles = self.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
         chunks = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
         return int(articles), int(chunks)
+
+    def kept_counts(self) -> tuple[int, int, int]:
+        """(articles, chunks, sentences) as the last write recorded them (one row: a write in place must
+        not count every row); counted and recorded when no write has recorded them yet."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'counts'").fetchone()
+        if row is not None:
+            a, c, s = (int(x) for x in str(row[0]).split(","))
+            return a, c, s
+        return (*self.counts(), self.sentence_count())
+
+    def keep_counts(self, articles: int, chunks: int, sentences: int) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('counts', ?)",
+            (f"{articles},{chunks},{sentences}",),
+        )
 
     def newest_date(self) -> str | None:
         """The newest article date (ISO day), None when no article is dated; cached while read-only

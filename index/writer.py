@@ -111,6 +111,7 @@ class IndexWriter(Changes):
         # what the vectors lose and gain, applied at commit
         self._stale: dict[int, list[int]] = {CHUNK: [], SENTENCE: []}
         self._added: list[tuple[int, np.ndarray, np.ndarray]] = []  # (kind, ids, vectors)
+        self._count_change = [0, 0, 0]
         self._next_id = self.db.next_id("chunks")
         self._next_sentence_id = self.db.next_id("sentences")
 
@@ -159,6 +160,7 @@ class IndexWriter(Changes):
             self.db, self.manifest = db, manifest
             self.version = delta.version(db.conn) + 1
             self.db.begin()
+            self._counts = db.kept_counts()  # before this write's changes
             return params, duplicates
         # a compaction: a new generation from the current one's database and vectors, delta folded in
         try:
@@ -225,8 +227,8 @@ class IndexWriter(Changes):
         delta.set_version(conn, self.version)
         self.db.set_next_id("chunks", self._next_id)
         self.db.set_next_id("sentences", self._next_sentence_id)
-        articles, chunks = self.db.counts()
-        sentences = self.db.sentence_count()
+        articles, chunks, sentences = (n + d for n, d in zip(self._counts, self._count_change, strict=True))
+        self.db.keep_counts(articles, chunks, sentences)
         gens.crashpoint("before-publish")
         gens.crashpoint("before-switch")
         self.db.commit()  # the commit point: before it the old state, after it the new one
@@ -250,9 +252,10 @@ class IndexWriter(Changes):
         self.sentence_vectors.remove(self._stale[SENTENCE])
         self.db.set_next_id("chunks", self._next_id)
         self.db.set_next_id("sentences", self._next_sentence_id)
-        self.db.commit()
         articles, chunks = self.db.counts()
         sentences = self.db.sentence_count()
+        self.db.keep_counts(articles, chunks, sentences)
+        self.db.commit()
         if self.remote is not None:
             self.remote.seal(chunks, sentences)
         elif chunks != len(self.vectors):
