@@ -77,16 +77,30 @@ def put_tombstones(conn: sqlite3.Connection, kind: int, ids: Iterable[int], at: 
 
 
 def sizes(conn: sqlite3.Connection) -> tuple[int, int]:
-    """(delta vectors, tombstones) held: what a compaction would fold into the FAISS files."""
-    added = conn.execute("SELECT count(*) FROM delta_vectors").fetchone()[0]
-    removed = conn.execute("SELECT count(*) FROM tombstones").fetchone()[0]
-    return int(added), int(removed)
+    """(delta vectors, tombstones) held: what a compaction would fold into the FAISS files. Kept in a
+    meta row by `grow` (counting the tables would cost more as the delta grows)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'delta_size'").fetchone()
+    if row is None:
+        added = conn.execute("SELECT count(*) FROM delta_vectors").fetchone()[0]
+        removed = conn.execute("SELECT count(*) FROM tombstones").fetchone()[0]
+        return int(added), int(removed)
+    added, removed = (int(x) for x in str(row[0]).split(","))
+    return added, removed
+
+
+def grow(conn: sqlite3.Connection, added: int, removed: int) -> None:
+    """Record that a write added `added` delta vectors and `removed` tombstones (call before it commits)."""
+    a, r = sizes(conn)
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('delta_size', ?)", (f"{a + added},{r + removed}",)
+    )
 
 
 def clear(conn: sqlite3.Connection) -> None:
     """Forget the delta (a compaction folded it into new FAISS files); the version restarts at 0."""
     conn.execute("DELETE FROM delta_vectors")
     conn.execute("DELETE FROM tombstones")
+    conn.execute("DELETE FROM meta WHERE key = 'delta_size'")
     set_version(conn, 0)
 
 
@@ -163,14 +177,11 @@ class VectorView:
         self.hidden = hidden if hidden is not None else np.zeros(0, dtype=np.int64)  # sorted tombstones
 
     def __len__(self) -> int:
-        """Live vectors: the base's not tombstoned, plus the segments' (tombstones do not hide twice)."""
-        in_base = int(np.count_nonzero(self._in_base(self.hidden)))
+        """Live vectors: the base's not tombstoned, plus the segments' not tombstoned. Ids only grow, so
+        the base holds exactly the tombstoned ids up to its largest."""
+        in_base = int(np.count_nonzero(self.hidden <= self.base.max_id()))
         in_segments = sum(int(np.count_nonzero(~np.isin(s.ids, self.hidden))) for s in self.segments)
         return len(self.base) - in_base + in_segments
-
-    def _in_base(self, ids: np.ndarray) -> np.ndarray:
-        seg_ids = np.concatenate([s.ids for s in self.segments]) if self.segments else np.zeros(0, np.int64)
-        return ~np.isin(ids, seg_ids)  # an id is in one place: the base unless a segment holds it
 
     def advanced(self, conn: sqlite3.Connection, kind: int, since: int) -> VectorView:
         """This view with the writes after version `since` applied, read through `conn` (in the read

@@ -43,13 +43,22 @@ class FaissStore:
             )
             index = faiss.IndexIDMap2(flat)
         self._index = index
+        self._max_id: int | None = None
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
 
+    def max_id(self) -> int:
+        """The largest id held (-1 when empty); computed once per change."""
+        if self._max_id is None:
+            held = faiss.vector_to_array(self._index.id_map)  # type: ignore[attr-defined]  # IndexIDMap2
+            self._max_id = int(held.max()) if len(held) else -1
+        return self._max_id
+
     def release(self) -> None:
         """Free the vectors (a retired generation's reader): the store is empty afterwards."""
         self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
+        self._max_id = None
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if len(ids) == 0:
@@ -58,11 +67,13 @@ class FaissStore:
         if vecs.shape[1] != self.dim:
             raise ValueError(f"vectors have dimension {vecs.shape[1]}, the store {self.dim}")
         self._index.add_with_ids(vecs, np.asarray(ids, dtype=np.int64))
+        self._max_id = None
 
     def remove(self, ids: Iterable[int]) -> None:
         arr = np.fromiter(ids, dtype=np.int64)
         if len(arr):
             self._index.remove_ids(faiss.IDSelectorBatch(arr))
+            self._max_id = None
 
     def search(
         self,

@@ -224,6 +224,8 @@ class IndexWriter(Changes):
                 delta.put_vectors(conn, kind, ids, vecs, self.version)
             for kind, stale in self._stale.items():
                 delta.put_tombstones(conn, kind, stale, self.version)
+            added = sum(len(ids) for _, ids, _ in self._added)
+            delta.grow(conn, added, sum(len(ids) for ids in self._stale.values()))
         delta.set_version(conn, self.version)
         self.db.set_next_id("chunks", self._next_id)
         self.db.set_next_id("sentences", self._next_sentence_id)

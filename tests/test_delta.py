@@ -1,0 +1,126 @@
+"""Incremental writes (index/delta.py): vector views against brute force, automatic compaction, and a
+write's cost not growing with the index (counted in rows it reads, not timed)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from index import delta, ingest
+from index import writer as writer_module
+from index.delta import CHUNK, VectorView
+from index.embedding import FakeEmbedder
+from index.live import IndexReader, LiveIndex
+from index.sources import articles_from_records
+from index.vectors import FaissStore
+
+DIM = 16
+
+
+def _db() -> sqlite3.Connection:
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);" + delta.SCHEMA)
+    return conn
+
+
+def _unit(rng: np.random.Generator, n: int) -> np.ndarray:
+    v = rng.normal(size=(n, DIM)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 4)), min_size=1, max_size=12), st.integers(0, 99))
+def test_a_view_after_any_writes_searches_like_brute_force(writes: list[tuple[int, int]], seed: int) -> None:
+    """Each write adds some vectors and tombstones some live ids; the view advanced write by write
+    (segments merged as they come) finds what a brute-force search over the live vectors finds."""
+    rng = np.random.default_rng(seed)
+    base = FaissStore(DIM)
+    live: dict[int, np.ndarray] = {}
+    first = _unit(rng, 20)
+    base.add(np.arange(1, 21, dtype=np.int64), first)
+    live.update(zip(range(1, 21), first, strict=True))
+    conn, view, next_id = _db(), VectorView(base), 21
+    for version, (adds, removes) in enumerate(writes, start=1):
+        vecs = _unit(rng, adds)
+        ids = np.arange(next_id, next_id + adds, dtype=np.int64)
+        next_id += adds
+        gone = list(rng.choice(sorted(live), size=min(removes, len(live)), replace=False))
+        conn.execute("BEGIN")
+        delta.put_vectors(conn, CHUNK, ids, vecs, version)
+        delta.put_tombstones(conn, CHUNK, gone, version)
+        delta.set_version(conn, version)
+        conn.execute("COMMIT")
+        view = view.advanced(conn, CHUNK, version - 1)
+        live.update(zip(ids.tolist(), vecs, strict=True))
+        for i in gone:
+            live.pop(int(i))
+    assert len(view) == len(live)
+    assert len(view.segments) <= max(1, int(np.log2(max(next_id, 2))) + 1)
+    query = _unit(rng, 1)[0]
+    expected = sorted(live, key=lambda i: -float(live[i] @ query))[:5]
+    assert [i for i, _ in view.search(query, 5)] == expected
+    allowed = np.array(sorted(live)[::2], dtype=np.int64)
+    want = sorted(allowed.tolist(), key=lambda i: -float(live[i] @ query))[:3]
+    assert [i for i, _ in view.search(query, 3, allowed)] == want
+    some = sorted(live)[:4]
+    np.testing.assert_allclose(view.vectors(some), np.stack([live[i] for i in some]), atol=1e-6)
+
+
+def _record(i: int) -> dict[str, str]:
+    words = " ".join(f"word{i}x{j}" for j in range(40))
+    return {"id": f"r{i}", "title": f"Report {i}", "text": f"Report {i} says {words}. It ended."}
+
+
+def test_writes_compact_by_themselves_once_the_delta_outgrows_its_share(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writer_module, "COMPACT_MIN", 10)
+    source = tmp_path / "a.jsonl"
+    source.write_text("".join(json.dumps(_record(i)) + "\n" for i in range(8)))
+    emb = FakeEmbedder()
+    ingest.build(tmp_path / "idx", [source], emb)
+    generations = []
+    for i in range(8, 20):
+        report = ingest.add_articles(tmp_path / "idx", articles_from_records([_record(i)], "b"), emb)
+        generations.append(report.generation)
+    # in place while the delta is small, then a new generation with the delta folded in, and so on
+    assert generations[0] == "gen-000001" and generations[-1] != "gen-000001"
+    reader = IndexReader.open(tmp_path / "idx")
+    assert reader.manifest.articles == 20 and len(reader.vectors) == reader.manifest.chunks
+    assert sorted(reader.db.article_ids()) == sorted(f"r{i}" for i in range(20))
+    added, removed = delta.sizes(reader.db.conn)
+    assert added + removed < 10 * 4  # folded at least once
+
+
+def test_a_snapshot_costs_the_write_not_the_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rows a reader reads to follow one write in place are that write's, however many came before."""
+    source = tmp_path / "a.jsonl"
+    source.write_text("".join(json.dumps(_record(i)) + "\n" for i in range(30)))
+    emb = FakeEmbedder()
+    ingest.build(tmp_path / "idx", [source], emb)
+    live = LiveIndex(tmp_path / "idx", emb)
+    live.get()
+    read: list[int] = []
+    real = delta._rows
+
+    def counted(
+        conn: sqlite3.Connection, kind: int, after: int, dim: int | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        ids, vecs = real(conn, kind, after, dim)
+        read.append(len(ids))
+        return ids, vecs
+
+    monkeypatch.setattr(delta, "_rows", counted)
+    for i in range(30, 36):
+        ingest.add_articles(tmp_path / "idx", articles_from_records([_record(i)], "b"), emb)
+        read.clear()
+        reader = live.get()
+        assert reader.db.article(f"r{i}") is not None
+        per_write = sum(read)
+        assert 0 < per_write <= 2 * 10  # one article's chunks and sentences, not everything since the build
