@@ -227,6 +227,10 @@ class IndexReader:
         reader.fallback = reader.shared.fallback = fallback
         return reader
 
+    def delta_sizes(self) -> tuple[int, int]:
+        """(delta vectors, tombstones) in this snapshot: what a compaction would fold."""
+        return delta.sizes(self.db.conn)
+
     def reopened(self) -> IndexReader:
         """A snapshot of the same generation at its newest committed write (cheap: no files loaded)."""
         return IndexReader(self.shared)

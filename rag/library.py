@@ -130,6 +130,13 @@ class Library:
         with self._snapshot() as reader:
             return reader.manifest, reader.fallback
 
+    def writes(self) -> dict[str, int]:
+        """The served snapshot's write number since its generation was made, and the delta a compaction
+        would fold (index/delta.py): {"version", "delta_vectors", "tombstones"}."""
+        with self._snapshot() as reader:
+            added, removed = reader.delta_sizes()
+            return {"version": reader.version, "delta_vectors": added, "tombstones": removed}
+
     def article(self, article_id: str) -> ArticleView:
         """The article with its chunks; ArticleNotFound when the index does not hold it."""
         with self._snapshot() as reader:

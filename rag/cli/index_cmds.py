@@ -90,7 +90,8 @@ def compact(index_dir: IndexDir = None, model: Model = None, as_json: JsonOut = 
 def info(index_dir: IndexDir = None, as_json: JsonOut = False) -> None:
     """Show what the current index holds and how it was built."""
     s = settings_with(index_dir)
-    m, fallback = Library(s).status()  # no model loaded
+    library = Library(s)
+    m, fallback = library.status()  # no model loaded
     data = {
         "index_dir": str(s.index.dir),
         "generation": m.generation,
@@ -102,6 +103,9 @@ def info(index_dir: IndexDir = None, as_json: JsonOut = False) -> None:
         "fingerprint": m.model.fingerprint,
         "chunking": m.chunking,
         "format_version": m.format_version,
+        "store": m.store,
+        # writes made in place since the generation was made, and what a compaction would fold
+        **library.writes(),
         # set when the current generation is damaged and this older one is what queries use
         "fallback": vars(fallback) if fallback else None,
     }
