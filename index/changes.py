@@ -164,13 +164,17 @@ class Changes:
                 rows = [j for j, item in enumerate(batch) if item[0] == kind]
                 if rows:
                     ids = np.array([batch[j][1] for j in rows], dtype=np.int64)
-                    self._added.append((kind, ids, np.asarray(vecs[rows], dtype=np.float32)))
+                    self._take(kind, ids, np.asarray(vecs[rows], dtype=np.float32))
             embedded = sum(1 for item in batch if item[0] == CHUNK)
             self.stats.chunks_embedded += embedded
             self.stats.sentences_embedded += len(batch) - embedded
             gens.crashpoint("mid-embedding")
             if progress:
                 progress(i + len(batch), total, "embedding")
+
+    def _take(self, kind: int, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Keep embedded vectors for the commit (the writer adds them to a store it builds at once)."""
+        self._added.append((kind, ids, vectors))
 
     def _delete(self, article_id: str) -> None:
         self.duplicates.remove(article_id)  # first: it re-clusters the article's copies

@@ -214,6 +214,17 @@ class IndexWriter(Changes):
                 self.sentence_vectors.release()
             release_free_memory()  # and hand the pages back (index/memory.py)
 
+    def _take(self, kind: int, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Vectors go where they will live as they come, so a build never holds all of them twice: into
+        a new generation's FAISS stores (sentences in half precision), or into Milvus (rows no database
+        names until the commit, see index/milvus_writes.py); a write in place keeps them for its commit."""
+        if self.remote is not None:
+            self.remote.add([(kind, ids, vectors)])
+        elif self.in_place:
+            super()._take(kind, ids, vectors)
+        else:
+            (self.vectors if kind == CHUNK else self.sentence_vectors).add(ids, vectors)
+
     def _commit_in_place(self) -> Manifest:
         """One transaction: rows, delta vectors, tombstones and the new version (index/delta.py)."""
         conn = self.db.conn
