@@ -7,12 +7,14 @@ import subprocess
 import sys
 
 
-def rag(*args: str, model: str = "fake") -> subprocess.CompletedProcess[str]:
-    """`rag ARGS…` in a fresh interpreter (RAG_MODEL=`model`), its output captured; 120 s at most."""
+def rag(
+    *args: str, model: str = "fake", env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """`rag ARGS…` in a fresh interpreter (RAG_MODEL=`model`, plus `env`), its output captured."""
     return subprocess.run(
         [sys.executable, "-c", "from rag.cli import main; main()", *args],
-        env={**os.environ, "RAG_MODEL": model},
+        env={**os.environ, "RAG_MODEL": model, **(env or {})},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )

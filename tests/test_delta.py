@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -124,3 +126,43 @@ def test_a_snapshot_costs_the_write_not_the_index(tmp_path: Path, monkeypatch: p
         assert reader.db.article(f"r{i}") is not None
         per_write = sum(read)
         assert 0 < per_write <= 2 * 10  # one article's chunks and sentences, not everything since the build
+
+
+class _PausingEmbedder(FakeEmbedder):
+    """Stops in its first embedding call until told to go on: a write held open mid-transaction."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started, self.go = threading.Event(), threading.Event()
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        self.started.set()
+        assert self.go.wait(30)
+        return super().embed_documents(texts)
+
+
+def test_readers_never_wait_for_a_write_in_place(tmp_path: Path) -> None:
+    source = tmp_path / "a.jsonl"
+    source.write_text("".join(json.dumps(_record(i)) + "\n" for i in range(10)))
+    ingest.build(tmp_path / "idx", [source], FakeEmbedder())
+    embedder = _PausingEmbedder()
+    live = LiveIndex(tmp_path / "idx", FakeEmbedder())
+    write = threading.Thread(
+        target=ingest.add_articles,
+        args=(tmp_path / "idx", articles_from_records([_record(99)], "b"), embedder),
+    )
+    write.start()
+    try:
+        assert embedder.started.wait(30)  # the write's transaction is open, its rows inserted
+        with live.lease() as reader:  # a new reader, while the writer holds the database
+            hits = reader.vectors.search(FakeEmbedder().embed_query("Report 3 says"), 5)
+            assert hits and reader.db.article("r3") is not None and reader.db.article("r99") is None
+            assert reader.db.lexical('"report"', 5)
+        # the reads were done while the writer still held its transaction (a blocked reader would
+        # have waited until the writer gave up after 30 s)
+        assert write.is_alive() and not embedder.go.is_set()
+    finally:
+        embedder.go.set()
+        write.join(30)
+    with live.lease() as reader:
+        assert reader.db.article("r99") is not None

@@ -8,16 +8,14 @@ through the `store` fixture (tests/conftest.py)."""
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from itertools import count
 from pathlib import Path
 
 import pytest
 from api_support import WHY, make_settings, served, user
+from cli_support import rag
 
 from index.embedding import FakeEmbedder
 from index.errors import StoreMismatch
@@ -85,22 +83,14 @@ def test_an_index_on_milvus_opened_as_local_is_a_clear_error(settings: Settings)
 def test_the_command_line_and_eval_work_on_milvus(tmp_path: Path) -> None:
     """In a process of its own (Milvus Lite serves a file to one process): build, add, search, ask,
     remove, info and eval, each exiting 0."""
-    env = {
-        **os.environ,
-        "RAG_MODEL": "fake",
-        "RAG_STORE": "milvus",
-        "RAG_MILVUS_URI": str(tmp_path / "cli.db"),
-        "RAG_INDEX_DIR": str(tmp_path / "idx"),
-    }
-    folder = tmp_path / "articles"
-    folder.mkdir()
+    env = _milvus_env(tmp_path)
     make_settings(tmp_path, built=False)  # writes the API articles into tmp_path/articles
+    folder = tmp_path / "articles"
     extra = tmp_path / "extra.json"
     extra.write_text(json.dumps({"id": "ferry", "title": "Ferry strike", "text": "Ferry crews struck."}))
     questions = tmp_path / "q.jsonl"
-    questions.write_text(
-        json.dumps({"id": "q1", "question": WHY, "answers": ["poverty"], "article_ids": ["caravan"]}) + "\n"
-    )
+    question = {"id": "q1", "question": WHY, "answers": ["poverty"], "article_ids": ["caravan"]}
+    questions.write_text(json.dumps(question) + "\n")
     steps = [
         ["build", str(folder)],
         ["add", str(extra)],
@@ -111,58 +101,37 @@ def test_the_command_line_and_eval_work_on_milvus(tmp_path: Path) -> None:
         ["eval", str(questions), "--articles", str(folder / "news.json"), "--cache-dir", str(tmp_path / "c")],
     ]
     for step in steps:
-        done = subprocess.run(
-            [sys.executable, "-c", "from rag.cli import main; main()", *step],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
+        done = rag(*step, env=env, timeout=180)
         assert done.returncode == 0, (step, done.stderr[-2000:])
         assert "Traceback" not in done.stderr
+
+
+def _milvus_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {
+        "RAG_STORE": "milvus",
+        "RAG_MILVUS_URI": str(tmp_path / "cli.db"),
+        "RAG_INDEX_DIR": str(tmp_path / "idx"),
+        **extra,
+    }
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("point", ["mid-embedding", "before-switch", "after-switch"])
 def test_a_writer_killed_between_milvus_and_sqlite_leaves_old_or_new(tmp_path: Path, point: str) -> None:
-    env = {
-        **os.environ,
-        "RAG_MODEL": "fake",
-        "RAG_STORE": "milvus",
-        "RAG_MILVUS_URI": str(tmp_path / "kill.db"),
-        "RAG_INDEX_DIR": str(tmp_path / "idx"),
-    }
+    env = _milvus_env(tmp_path)
     make_settings(tmp_path, built=False)
     extra = tmp_path / "extra.json"
-    extra.write_text(
-        json.dumps({"id": "ferry", "title": "Ferry strike", "text": "Ferry crews struck on pay."})
-    )
+    extra.write_text(json.dumps({"id": "ferry", "title": "Ferry strike", "text": "Ferry crews struck."}))
+    assert rag("build", str(tmp_path / "articles"), env=env).returncode == 0
+    killed = rag("add", str(extra), env={**env, "RAG_CRASHPOINT": point}, timeout=180)
+    assert killed.returncode == -signal.SIGKILL
 
-    def run(*args: str, crashpoint: str | None = None) -> int:
-        e = {**env, **({"RAG_CRASHPOINT": crashpoint} if crashpoint else {})}
-        code = "from rag.cli import main; main()"
-        return subprocess.run(
-            [sys.executable, "-c", code, *args], env=e, capture_output=True, timeout=180
-        ).returncode
+    def found() -> list[dict[str, object]]:
+        done = rag("search", "ferry crews", "--json", env=env, timeout=180)
+        return json.loads(done.stdout)  # type: ignore[no-any-return]
 
-    assert run("build", str(tmp_path / "articles")) == 0
-    assert run("add", str(extra), crashpoint=point) == -signal.SIGKILL
-    found = subprocess.run(
-        [sys.executable, "-c", "from rag.cli import main; main()", "search", "ferry crews pay", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    ids = {hit["article_id"] for hit in json.loads(found.stdout)}
-    assert ("ferry" in ids) == (point == "after-switch")  # rows Milvus got before the crash stay unseen
-    assert run("add", str(extra)) == 0  # the writer lock died with the writer: the write completes
-    again = subprocess.run(
-        [sys.executable, "-c", "from rag.cli import main; main()", "search", "ferry crews pay", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    hits = json.loads(again.stdout)
+    # rows Milvus got before the crash stay unseen: the old state, or (after the commit) the new one
+    assert ("ferry" in {h["article_id"] for h in found()}) == (point == "after-switch")
+    assert rag("add", str(extra), env=env, timeout=180).returncode == 0  # the lock died with the writer
+    hits = found()
     assert hits[0]["article_id"] == "ferry" and len({h["chunk_id"] for h in hits}) == len(hits)
