@@ -12,6 +12,17 @@ import numpy as np
 VECTORS = "vectors.faiss"  # chunk vectors, keyed by chunk id
 SENTENCE_VECTORS = "sentences.faiss"  # sentence vectors, keyed by sentence id (half precision)
 
+# Above this many vectors a generation's FAISS files hold an approximate index (HNSW, Malkov & Yashunin
+# 2018, "Efficient and robust approximate nearest neighbor search using Hierarchical Navigable Small
+# World graphs"). Chosen by bench/scale_ann.py (README "Approximate search at 1M chunks"): on real
+# MiniLM vectors an exact search costs ~5.8 ms at 100k and ~55 ms at 1M vectors on this machine, HNSW
+# (M 32, efConstruction 100, efSearch 256) 0.6-0.7 ms with recall@10 0.998 at 100k and 0.987 at 1M.
+APPROXIMATE_FROM = 200_000
+HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 100, 256
+# a filtered search allowing at most this many ids is exact, over their vectors: a graph search that
+# must skip most of what it visits loses recall (one outlet, one week, one article)
+EXACT_UP_TO = 20_000
+
 
 class VectorStore(Protocol):
     dim: int
@@ -47,6 +58,47 @@ class FaissStore:
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
+
+    @property
+    def _inner(self) -> faiss.Index:
+        """The index under the id map (flat, scalar-quantised or an HNSW graph)."""
+        return faiss.downcast_index(self._index.index)  # type: ignore[attr-defined]  # IndexIDMap2
+
+    @property
+    def approximate(self) -> bool:
+        """True when the vectors are in an HNSW graph (see APPROXIMATE_FROM), not a flat index."""
+        return isinstance(self._inner, faiss.IndexHNSW)
+
+    def _pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        ids = faiss.vector_to_array(self._index.id_map).astype(np.int64)  # type: ignore[attr-defined]
+        return ids, self.vectors([int(i) for i in ids])
+
+    def as_graph(self) -> FaissStore:
+        """The same (id, vector) pairs in an HNSW graph (half precision stays half): for a generation's
+        files once they hold APPROXIMATE_FROM vectors or more. Building costs ~4 min per million on
+        this machine: it runs when a generation is written (a build or a compaction), never per write."""
+        half = isinstance(self._inner, faiss.IndexScalarQuantizer)
+        graph = (
+            faiss.IndexHNSWSQ(self.dim, faiss.ScalarQuantizer.QT_fp16, HNSW_M, faiss.METRIC_INNER_PRODUCT)  # type: ignore[arg-type]
+            if half
+            else faiss.IndexHNSWFlat(self.dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        )
+        graph.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        ids, vecs = self._pairs()
+        store = FaissStore(self.dim, faiss.IndexIDMap2(graph))
+        store._index.train(vecs)
+        store.add(ids, vecs)
+        return store
+
+    def as_flat(self) -> FaissStore:
+        """The same pairs in a flat (exact) index: a compaction folds the delta into it (an HNSW graph
+        cannot remove ids), and the result becomes a graph again if it is big enough."""
+        if not self.approximate:
+            return self
+        half = isinstance(self._inner, faiss.IndexHNSWSQ)
+        store = FaissStore(self.dim, half=half)
+        store.add(*self._pairs())
+        return store
 
     def max_id(self) -> int:
         """The largest id held (-1 when empty); computed once per change."""
@@ -91,9 +143,14 @@ class FaissStore:
         if allowed is not None:
             if len(allowed) == 0:
                 return []
+            if self.approximate and len(allowed) <= EXACT_UP_TO:
+                return self._exact_among(q[0], k, np.asarray(allowed, dtype=np.int64))
             selector = faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
+        if self.approximate:
+            params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
+            params.efSearch = max(HNSW_EF_SEARCH, k)
         if selector is not None:
-            params = faiss.SearchParameters()
+            params = params or faiss.SearchParameters()
             params.sel = selector  # `selector` stays referenced until the search returns
         # One query: OpenMP threads cost more than they save (48k vectors: 6 ms on one thread, 16 ms
         # on two beside torch's). The setting is per calling thread and shared with torch: restore it.
@@ -104,6 +161,14 @@ class FaissStore:
         finally:
             faiss.omp_set_num_threads(threads)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    def _exact_among(self, query: np.ndarray, k: int, allowed: np.ndarray) -> list[tuple[int, float]]:
+        held = allowed[np.isin(allowed, faiss.vector_to_array(self._index.id_map))]  # type: ignore[attr-defined]
+        if not len(held):
+            return []
+        scores = self.vectors([int(i) for i in held]) @ query
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [(int(held[i]), float(scores[i])) for i in top]
 
     def vectors(self, ids: Sequence[int]) -> np.ndarray:
         """The stored vectors of `ids`, shape (len(ids), dim), float32; KeyError for an unknown id."""

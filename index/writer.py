@@ -14,6 +14,7 @@ import numpy as np
 
 from index import delta
 from index import generations as gens
+from index import vectors as faiss_files
 from index.annotate import Annotator
 from index.changes import PHASES, Changes, Progress, WriteStats, clip_title
 from index.chunking import Chunker, ChunkingParams
@@ -170,8 +171,9 @@ class IndexWriter(Changes):
             db.copy_to(self.staging / DATABASE)
         finally:
             db.close()
-        self.vectors = FaissStore.load(current)
-        self.sentence_vectors = FaissStore.load(current, SENTENCE_VECTORS)
+        # flat while the delta is folded in (a graph cannot remove ids); a graph again at the seal
+        self.vectors = FaissStore.load(current).as_flat()
+        self.sentence_vectors = FaissStore.load(current, SENTENCE_VECTORS).as_flat()
         self.db = Database(self.staging / DATABASE, readonly=False)
         self.db.begin()
         delta.fold_into(self.db.conn, CHUNK, self.vectors)
@@ -282,6 +284,10 @@ class IndexWriter(Changes):
         checksums = {}
         gens.fsync_file(self.staging / DATABASE)
         if self.remote is None:  # (with Milvus, the vectors are in its collections)
+            if len(self.vectors) >= faiss_files.APPROXIMATE_FROM:  # big: an HNSW graph (index/vectors.py)
+                self.vectors = self.vectors.as_graph()
+            if len(self.sentence_vectors) >= faiss_files.APPROXIMATE_FROM:
+                self.sentence_vectors = self.sentence_vectors.as_graph()
             self.vectors.save(self.staging)
             self.sentence_vectors.save(self.staging, SENTENCE_VECTORS)
             for name in (VECTORS, SENTENCE_VECTORS):  # the database changes in place: no checksum

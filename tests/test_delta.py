@@ -166,3 +166,34 @@ def test_readers_never_wait_for_a_write_in_place(tmp_path: Path) -> None:
         write.join(30)
     with live.lease() as reader:
         assert reader.db.article("r99") is not None
+
+
+def test_big_generations_hold_an_hnsw_graph_and_search_like_exact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over APPROXIMATE_FROM vectors a generation's files hold an HNSW graph (index/vectors.py): built
+    at the seal, searched with efSearch, made flat again to fold a delta in, and exact for a filter
+    that allows few ids. Here the line is lowered to this small index's size."""
+    from index import vectors as faiss_files
+
+    monkeypatch.setattr(faiss_files, "APPROXIMATE_FROM", 20)
+    source = tmp_path / "a.jsonl"
+    source.write_text("".join(json.dumps(_record(i)) + "\n" for i in range(30)))
+    emb = FakeEmbedder()
+    ingest.build(tmp_path / "idx", [source], emb)
+    reader = IndexReader.open(tmp_path / "idx")
+    assert reader.vectors.base.approximate and reader.sentence_vectors.base.approximate
+    flat = reader.vectors.base.as_flat()
+    assert not flat.approximate and len(flat) == len(reader.vectors)
+    for i in (0, 7, 29):
+        query = emb.embed_query(f"Report {i} says word{i}x3 word{i}x9")
+        assert reader.vectors.search(query, 3) == flat.search(query, 3)  # small graph: exact
+        allowed = np.array([c.id for c in reader.db.chunks_of(f"r{i}")], dtype=np.int64)
+        assert reader.vectors.search(query, 2, allowed) == flat.search(query, 2, allowed)
+    ingest.add_articles(tmp_path / "idx", articles_from_records([_record(40)], "b"), emb)
+    assert ingest.compact(tmp_path / "idx", emb).generation == "gen-000002"
+    after = IndexReader.open(tmp_path / "idx")
+    assert after.vectors.base.approximate and len(after.vectors) == after.manifest.chunks
+    query = emb.embed_query("Report 40 says word40x3")
+    (best, _), *_ = after.vectors.search(query, 1)
+    assert after.db.chunks([best])[best].article_id == "r40"
