@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         check_bind(settings)
         assistant = Assistant(settings)
+        assistant.compact_in_background = True  # a write's request never waits for a compaction
         await run_in_threadpool(lambda: assistant.embedder)  # the model loads once, here
         app.state.assistant = assistant
         try:  # open the index now rather than in the first query; without one, /ready says what to do

@@ -36,6 +36,8 @@ class IngestReport:
     articles: int = 0
     chunks: int = 0
     seconds: float = 0.0
+    # the delta of writes in place outgrew its share of the index: compact (index/writer.py COMPACT_SHARE)
+    compaction_due: bool = False
 
     @property
     def ok(self) -> bool:
@@ -87,6 +89,7 @@ def _report(stats: WriteStats, writer: IndexWriter, failed: list[ReadFailure], t
         articles=manifest.articles,
         chunks=manifest.chunks,
         seconds=time.perf_counter() - t0,
+        compaction_due=writer.compaction_due,
     )
 
 

@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 
 # A compaction folds the delta into fresh FAISS files once it holds more vectors (added + removed)
 # than this share of the base, and at least COMPACT_MIN: the cost of a compaction is then paid once
-# every so many writes, a constant share of each write however big the index (index/delta.py).
+# every so many writes, a constant share of each write however big the index (index/delta.py). A
+# write reports `compaction_due`; rag/library.py then compacts (a server in the background).
 COMPACT_SHARE = 0.25
 COMPACT_MIN = 20_000
 
@@ -91,6 +92,7 @@ class IndexWriter(Changes):
         self.annotator_name = annotator.name if annotator else "spacy"
         self.fingerprint = embedder.fingerprint()
         self.staging: Path | None = None
+        self.compaction_due = False  # a write in place whose delta outgrew COMPACT_SHARE of the base
         self.db: Database  # the database this write changes (set by _open)
         self.name: str  # a new generation's name (set by _open unless the write is in place)
         self._lock = WriterLock(index_dir)
@@ -157,7 +159,10 @@ class IndexWriter(Changes):
                 raise IndexCorrupt(f"{fallback.warning()} With RAG_STORE=milvus, rebuild with `rag build`.")
             self.remote = MilvusWrites(self.store, current.name, self.embedder.dim, create=False)
             grown = compact = False
-        if fallback is None and not compact and not grown:
+        if fallback is None and not compact:
+            # a write in place even when the delta is due for a compaction: the caller compacts after
+            # it (rag/library.py, in the background in a server), so no write waits for one
+            self.compaction_due = grown
             self.db, self.manifest = db, manifest
             self.version = delta.version(db.conn) + 1
             self.db.begin()

@@ -19,7 +19,7 @@ from typing import Any
 from index import ingest
 from index.chunking import ChunkingParams
 from index.embedding import Embedder, load_embedder
-from index.errors import ArticleNotFound, RagError
+from index.errors import ArticleNotFound, IndexLocked, RagError
 from index.fallback import Fallback
 from index.ingest import IngestReport
 from index.limits import ReadLimits, check_text
@@ -80,6 +80,9 @@ class Library:
             self.__dict__["embedder"] = embedder
         self.jobs = Jobs()
         self._write_lock = threading.Lock()
+        # a server compacts in a background job (a write's request returns at once); a command inline
+        self.compact_in_background = False
+        self._compacting = False
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -115,10 +118,46 @@ class Library:
             reader.close()
 
     def _published(self, report: IngestReport) -> IngestReport:
-        """Read-your-writes: a write returns only once this process serves what it published."""
+        """Read-your-writes: a write returns only once this process serves what it published. A write
+        whose delta is due for a compaction then compacts: inline (called with the write lock held), or
+        in a background job when `compact_in_background` (a server)."""
+        if "index" in self.__dict__ and report.generation is not None:
+            self.index.refresh()
+        if report.compaction_due:
+            if self.compact_in_background:
+                self._start_compaction()
+            else:
+                self._refreshed(
+                    ingest.compact(self.settings.index.dir, self.embedder, store_of(self.settings))
+                )
+        return report
+
+    def _refreshed(self, report: IngestReport) -> IngestReport:
         if "index" in self.__dict__ and report.generation is not None:
             self.index.refresh()
         return report
+
+    def _start_compaction(self) -> None:
+        """A background compaction job (its state in GET /index); writes meanwhile are IndexLocked."""
+
+        def work(progress: Progress) -> IngestReport:
+            try:
+                with self._write_lock:
+                    report = ingest.compact(self.settings.index.dir, self.embedder, store_of(self.settings))
+                    return self._refreshed(report)
+            finally:
+                self._compacting = False
+
+        self._compacting = True
+        try:
+            self.jobs.start(work)
+        except RagError:  # a rebuild is running: it makes a new generation anyway
+            self._compacting = False
+
+    def _writing(self) -> None:
+        """IndexLocked (409, Retry-After) while a background compaction runs: a write would wait for it."""
+        if self._compacting:
+            raise IndexLocked("the index is being compacted (see GET /index); retry in a minute")
 
     # -- reads of the index itself ---------------------------------------------------------------------
     def manifest(self) -> Manifest:
@@ -165,6 +204,7 @@ class Library:
 
     def add(self, paths: Sequence[str | Path], progress: Progress | None = None) -> IngestReport:
         """Add or update the articles read from files and folders (by id; unchanged ones cost nothing)."""
+        self._writing()
         with self._write_lock:
             s = self.settings
             limits = limits_of(s)
@@ -182,6 +222,7 @@ class Library:
         for record in records:
             check_text(record, limits)
         articles = articles_from_records(records, origin)
+        self._writing()
         with self._write_lock:
             report = self._published(
                 ingest.add_articles(
@@ -196,15 +237,17 @@ class Library:
 
     def remove(self, ids: Sequence[str]) -> IngestReport:
         """Remove articles with their chunks and vectors; unknown ids are reported as missing."""
+        self._writing()
         with self._write_lock:
             report = ingest.remove(self.settings.index.dir, ids, self.embedder, store_of(self.settings))
             return self._published(report)
 
     def compact(self) -> IngestReport:
         """Fold the incremental writes into a new generation (index/ingest.py `compact`)."""
+        self._writing()
         with self._write_lock:
             report = ingest.compact(self.settings.index.dir, self.embedder, store_of(self.settings))
-            return self._published(report)
+            return self._refreshed(report)
 
     def start_rebuild(self) -> Job:
         """Rebuild from `settings.index.articles_path` in a background job (see `jobs.snapshot()`).

@@ -18,9 +18,12 @@ from index import delta, ingest
 from index import writer as writer_module
 from index.delta import CHUNK, VectorView
 from index.embedding import FakeEmbedder
+from index.errors import IndexLocked
 from index.live import IndexReader, LiveIndex
 from index.sources import articles_from_records
 from index.vectors import FaissStore
+from rag.library import Library
+from rag.settings import Settings
 
 DIM = 16
 
@@ -82,22 +85,64 @@ def _record(i: int) -> dict[str, str]:
 def test_writes_compact_by_themselves_once_the_delta_outgrows_its_share(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A write in place reports `compaction_due` once the delta outgrows its share; the Library (a
+    command) then compacts inline: a new generation with the delta folded in."""
     monkeypatch.setattr(writer_module, "COMPACT_MIN", 10)
     source = tmp_path / "a.jsonl"
     source.write_text("".join(json.dumps(_record(i)) + "\n" for i in range(8)))
     emb = FakeEmbedder()
     ingest.build(tmp_path / "idx", [source], emb)
-    generations = []
-    for i in range(8, 20):
-        report = ingest.add_articles(tmp_path / "idx", articles_from_records([_record(i)], "b"), emb)
-        generations.append(report.generation)
-    # in place while the delta is small, then a new generation with the delta folded in, and so on
-    assert generations[0] == "gen-000001" and generations[-1] != "gen-000001"
+    due = [
+        ingest.add_articles(tmp_path / "idx", articles_from_records([_record(i)], "b"), emb).compaction_due
+        for i in range(8, 12)
+    ]
+    assert due[0] is False and due[-1] is True  # still written in place: the caller compacts
+    assert (tmp_path / "idx" / "CURRENT").read_text().strip() == "gen-000001"
+    library = Library(Settings(index_dir=tmp_path / "idx", model="fake"), emb)
+    generations = {library.upsert([_record(i)])[0].generation for i in range(12, 20)}
+    assert (tmp_path / "idx" / "CURRENT").read_text().strip() != "gen-000001" and len(generations) > 1
     reader = IndexReader.open(tmp_path / "idx")
     assert reader.manifest.articles == 20 and len(reader.vectors) == reader.manifest.chunks
     assert sorted(reader.db.article_ids()) == sorted(f"r{i}" for i in range(20))
     added, removed = delta.sizes(reader.db.conn)
     assert added + removed < 10 * 4  # folded at least once
+
+
+def test_a_server_compacts_in_the_background_and_refuses_writes_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writer_module, "COMPACT_MIN", 10)
+    source = tmp_path / "a.jsonl"
+    source.write_text("".join(json.dumps(_record(i)) + "\n" for i in range(8)))
+    emb = FakeEmbedder()
+    ingest.build(tmp_path / "idx", [source], emb)
+    library = Library(Settings(index_dir=tmp_path / "idx", model="fake"), emb)
+    library.compact_in_background = True
+    started = threading.Event()
+    proceed = threading.Event()
+    real = ingest.compact
+
+    def slow_compact(*args: object, **kwargs: object) -> ingest.IngestReport:
+        started.set()
+        assert proceed.wait(30)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ingest, "compact", slow_compact)
+    for i in range(8, 12):
+        report, _ = library.upsert([_record(i)])
+        if report.compaction_due:
+            break
+    assert report.compaction_due and report.generation == "gen-000001"  # the write returned at once
+    assert started.wait(30)
+    with pytest.raises(IndexLocked, match="compacted"):
+        library.upsert([_record(50)])
+    with library.lease() as reader:  # reads go on
+        assert reader.db.article("r8") is not None
+    proceed.set()
+    assert library.jobs.join(timeout=30)
+    assert library.jobs.snapshot()["state"] == "succeeded"  # type: ignore[index]
+    assert library.reader().generation == "gen-000002"
+    assert library.upsert([_record(50)])[0].added == 1
 
 
 def test_a_snapshot_costs_the_write_not_the_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
