@@ -26,6 +26,7 @@ import json
 import math
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -88,8 +89,14 @@ def milvus_specs(
     return [(t, *specs[t]) for t in args.milvus_index.split(",") if t]
 
 
-def run_size(args: argparse.Namespace, real: np.ndarray, queries: np.ndarray, n: int) -> list[dict[str, Any]]:
-    """Every requested variant over a base of `n` vectors; one result dict per index (printed as it ends)."""
+def run_size(
+    args: argparse.Namespace,
+    real: np.ndarray,
+    queries: np.ndarray,
+    n: int,
+    done: Callable[[dict[str, Any]], None],
+) -> None:
+    """Every requested variant over a base of `n` vectors; `done(result)` as each index is measured."""
     base = grow_pool(real, n, args.jitter_cosine)
     truth = m.exact_top_k(base, queries, K)
     variants, nlist, train = args.variants.split(","), nlist_for(n), max(40 * nlist_for(n), 50_000)
@@ -115,21 +122,15 @@ def run_size(args: argparse.Namespace, real: np.ndarray, queries: np.ndarray, n:
             ("nprobe", args.nprobe, m.set_nprobe),
         ),
     ]
-    results = []
     for key, name, build, sweep in faiss_runs:
         if key in variants:
-            results.append(
-                {"n": n, **m.measure_faiss(name, build, base, queries, truth, sweep, args.build_threads)}
-            )
-            print(json.dumps(results[-1]), file=sys.stderr, flush=True)
+            done({"n": n, **m.measure_faiss(name, build, base, queries, truth, sweep, args.build_threads)})
     if "milvus" in variants and n <= args.milvus_max_size:
         from bench.scale_ann_milvus import measure_milvus
 
         for index_type, params, sweep in milvus_specs(args, n):
             row = measure_milvus(index_type, params, sweep, base, queries, truth, args.milvus_minutes * 60)
-            results.append({"n": n, **row})
-            print(json.dumps(results[-1]), file=sys.stderr, flush=True)
-    return results
+            done({"n": n, **row})
 
 
 def table(results: list[dict[str, Any]]) -> str:
@@ -162,19 +163,21 @@ def main(argv: list[str] | None = None) -> None:
         f"{len(real):,} distinct real vectors from {len(files)} files; {len(queries)} queries",
         file=sys.stderr,
     )
-    results = [r for n in args.sizes for r in run_size(args, real, queries, n)]
-    out = {
-        "real_vectors": len(real),
-        "sources": files,
-        "queries": len(queries),
-        "jitter_cosine": args.jitter_cosine,
-        "results": results,
-        "machine": machine(),
-        "wall_s": round(time.perf_counter() - t, 1),
-    }
+    out: dict[str, Any] = {"real_vectors": len(real), "sources": files, "queries": len(queries)}
+    out |= {"jitter_cosine": args.jitter_cosine, "machine": machine(), "results": []}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(out, indent=2) + "\n")
-    print(table(results))
+
+    def done(
+        result: dict[str, Any],
+    ) -> None:  # the JSON is rewritten after every index: a stopped run keeps its rows
+        print(json.dumps(result), file=sys.stderr, flush=True)
+        out["results"].append(result)
+        out["wall_s"] = round(time.perf_counter() - t, 1)
+        args.out.write_text(json.dumps(out, indent=2) + "\n")
+
+    for n in args.sizes:
+        run_size(args, real, queries, n, done)
+    print(table(out["results"]))
     print(f"wrote {args.out}", file=sys.stderr)
 
 

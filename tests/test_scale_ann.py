@@ -105,3 +105,21 @@ def test_the_cli_refuses_unknown_variants_and_prints_a_table(capsys: pytest.Capt
     rows = [{**result, "search": [{"recall_at_10": 1.0, "p50_ms": 0.1, "p95_ms": 0.2}]}]
     assert "| 2,000 | faiss IndexFlatIP | - | 1.0 | 0.1 | 0.2 | 0.0 | 3.0 | 2.9 |" in scale_ann.table(rows)
     assert json.loads(json.dumps(rows)) == rows
+
+
+def test_one_size_runs_every_requested_faiss_variant_and_reports_each(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = scale_ann.parse_args(["--variants", "exact,hnsw,ivf", "--ef-search", "64", "--nprobe", "4,200"])
+    real, queries = clustered(1500, seed=6), clustered(30, seed=7)
+    results: list[dict] = []
+    scale_ann.run_size(args, real, queries, 2000, results.append)  # 1,500 real + 500 jittered copies
+    assert [r["index"] for r in results] == [
+        "faiss IndexFlatIP",
+        "faiss HNSW M=32 efC=100",
+        "faiss IVF179,Flat",
+    ]
+    assert all(r["n"] == 2000 for r in results)
+    ivf = results[2]["search"]
+    assert [s["nprobe"] for s in ivf] == [4, 200] and ivf[1]["recall_at_10"] == 1.0 > ivf[0]["recall_at_10"]
+    assert len(scale_ann.table(results).splitlines()) == 2 + 4  # header, then a row per search setting
