@@ -48,6 +48,7 @@ if os.environ.get("PYTHONPATH"):  # ... but the code under test from PYTHONPATH 
 from index import ingest  # noqa: E402
 from index.annotate import NoAnnotator  # noqa: E402
 from index.embedding import Embedder, FakeEmbedder, load_embedder  # noqa: E402
+from index.generations import GENERATIONS, current_name  # noqa: E402
 from index.live import LiveIndex  # noqa: E402
 from index.sources import read_paths  # noqa: E402
 from index.types import Article  # noqa: E402
@@ -143,7 +144,12 @@ def base_index(args: argparse.Namespace, size: int) -> tuple[Path, dict[str, Any
         built = json.loads(out.strip().splitlines()[-1])
         built["index_bytes"] = folder_bytes(folder / "index")
         record.write_text(json.dumps(built, indent=2))
-    return folder / "index", json.loads(record.read_text()), held
+    built = json.loads(record.read_text())
+    if "generation_bytes" not in built:  # the folder also keeps the generation before (the fallback)
+        current = folder / "index" / GENERATIONS / str(current_name(folder / "index"))
+        built["generation_bytes"] = folder_bytes(current)
+        record.write_text(json.dumps(built, indent=2))
+    return folder / "index", built, held
 
 
 def timed_write(live: LiveIndex, write: Callable[[], Any], index_dir: Path) -> dict[str, float]:
