@@ -62,13 +62,24 @@ def embedder_for(model: str) -> Embedder:
     return FakeEmbedder(dim=384) if model == "fake" else load_embedder(model)
 
 
+NO_STORE = "--store milvus: this code's index.ingest takes no store= argument yet"
+
+
+def takes_store() -> bool:
+    return "store" in inspect.signature(ingest.add_articles).parameters
+
+
 def store_kwargs(store: str) -> dict[str, Any]:
     """`store=` for the ingest functions: nothing for the local store; Milvus Lite when asked, and a
-    clear stop when this code's index.ingest does not take a store yet."""
+    clear stop when this code's index.ingest does not take a store yet.
+
+    Caveat for Milvus: the scratch copy of a base index (`run_size`) copies the folder, not the
+    collections it names, so the copy's writes would land in the base's collections; a Milvus run needs
+    the collections copied too (or a base built per run), and LiveIndex may need the store as well."""
     if store == "local":
         return {}
-    if "store" not in inspect.signature(ingest.add_articles).parameters:
-        raise SystemExit("--store milvus: this code's index.ingest takes no store= argument yet")
+    if not takes_store():
+        raise SystemExit(NO_STORE)
     from index.search_backends import StoreConfig
 
     return {"store": StoreConfig("milvus", str(SCALE / "milvus.db"), None, "bench")}
@@ -298,7 +309,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.child_index:
         return build_child(args)
-    store_kwargs(args.store)  # fail early
+    if args.store != "local" and not takes_store():
+        parser.error(NO_STORE)
     embedder = embedder_for(args.model)
     results = [run_size(args, int(s), embedder) for s in args.sizes.split(",")]
     out = SCALE / f"results-{args.code_label}-{args.model}-{args.store}.json"
