@@ -42,8 +42,7 @@ CREATE TABLE IF NOT EXISTS near_duplicate_bands (
     key INTEGER NOT NULL,  -- 64-bit hash of the signature's slots in the band
     article_id TEXT NOT NULL,
     PRIMARY KEY (band, key, article_id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS near_duplicate_bands_by_article ON near_duplicate_bands(article_id);
+) WITHOUT ROWID;  -- no index by article: a removal recomputes its keys from the stored signature
 """
 
 
@@ -124,12 +123,15 @@ class DuplicateClusters:
     def remove(self, article_id: str) -> None:
         """Forget the article; the rest of its cluster is split into what still holds together."""
         row = self.conn.execute(
-            "SELECT cluster FROM near_duplicates WHERE article_id=?", (article_id,)
+            "SELECT cluster, signature FROM near_duplicates WHERE article_id=?", (article_id,)
         ).fetchone()
         if row is None:
             return
         self.conn.execute("DELETE FROM near_duplicates WHERE article_id=?", (article_id,))
-        self.conn.execute("DELETE FROM near_duplicate_bands WHERE article_id=?", (article_id,))
+        self.conn.executemany(
+            "DELETE FROM near_duplicate_bands WHERE band=? AND key=? AND article_id=?",
+            [(band, key, article_id) for band, key in band_keys(from_bytes(row[1]), self.params)],
+        )
         rest = [
             str(r[0])
             for r in self.conn.execute(

@@ -106,9 +106,12 @@ def test_removing_the_canonical_promotes_the_next_and_a_bridge_splits_its_cluste
     put(db, clusters, Article("bridge", "T", middle, date="2020-01-01"))
     put(db, clusters, Article("l2", "T", copy_of(left, 4, "X"), date="2020-01-04"))
     assert set(clusters_in(db).values()) == {"bridge"}
+    bands = "SELECT count(*) FROM near_duplicate_bands WHERE article_id=?"
+    assert db.conn.execute(bands, ("bridge",)).fetchone()[0] > 0
     clusters.remove("bridge")
     db.delete_article("bridge")
     assert clusters_in(db) == {"l": "l", "l2": "l", "r": "r"}
+    assert db.conn.execute(bands, ("bridge",)).fetchone()[0] == 0  # its LSH band keys went with it
 
 
 def test_a_new_process_continues_from_the_stored_signatures(db: Database) -> None:
