@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import faiss
 import numpy as np
@@ -127,36 +126,44 @@ def _tombstones(conn: sqlite3.Connection, kind: int, after: int) -> np.ndarray:
     return np.array(sorted(r[0] for r in rows), dtype=np.int64)
 
 
-@dataclass(frozen=True)
 class Segment:
-    """Vectors added by some consecutive writes: ids (n,) int64, vectors (n, dim) float32. Searched by
-    one matrix product: a segment stays small next to the FAISS base."""
+    """Vectors added by some consecutive writes: ids (n,) int64 sorted, vectors (n, dim) float32, and
+    which rows no tombstone hides (`alive`, kept up to date as views advance, so a query does not test
+    every row against every tombstone). Searched by one matrix product over all rows, then masked."""
 
-    ids: np.ndarray
-    vectors: np.ndarray
+    def __init__(self, ids: np.ndarray, vectors: np.ndarray, alive: np.ndarray | None = None) -> None:
+        self.ids = ids
+        self.vectors = vectors
+        self.alive = alive if alive is not None else np.ones(len(ids), dtype=bool)
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def search(
-        self, query: np.ndarray, k: int, hidden: np.ndarray, allowed: np.ndarray | None
-    ) -> list[tuple[int, float]]:
-        keep = ~np.isin(self.ids, hidden)
-        if allowed is not None:
-            keep &= np.isin(self.ids, allowed)
-        ids, vecs = self.ids[keep], self.vectors[keep]
-        if not len(ids) or k <= 0:
+    def without(self, removed: np.ndarray) -> Segment:
+        """This segment with the rows of `removed` (new tombstones) hidden: vectors shared, not copied."""
+        hit = np.isin(self.ids, removed)
+        return Segment(self.ids, self.vectors, self.alive & ~hit) if hit.any() else self
+
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        keep = self.alive if allowed is None else self.alive & np.isin(self.ids, allowed)
+        if k <= 0 or not keep.any():
             return []
-        scores = vecs @ query.reshape(-1).astype(np.float32)
-        top = np.argsort(-scores, kind="stable")[:k]
-        return [(int(ids[i]), float(scores[i])) for i in top]
+        scores = self.vectors @ query.reshape(-1).astype(np.float32)
+        scores[~keep] = -np.inf
+        top = (
+            np.argpartition(-scores, min(k, len(scores)) - 1)[:k]
+            if len(scores) > k
+            else np.arange(len(scores))
+        )
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(self.ids[i]), float(scores[i])) for i in top if keep[i]]
 
 
-def _merged(a: Segment, b: Segment, hidden: np.ndarray) -> Segment:
+def _merged(a: Segment, b: Segment) -> Segment:
     """One segment of both, without rows a tombstone hides (they can never be shown again)."""
-    ids, vecs = np.concatenate([a.ids, b.ids]), np.concatenate([a.vectors, b.vectors])
-    keep = ~np.isin(ids, hidden)
-    return Segment(ids[keep], vecs[keep])
+    keep = np.concatenate([a.alive, b.alive])
+    ids, vecs = np.concatenate([a.ids, b.ids])[keep], np.concatenate([a.vectors, b.vectors])[keep]
+    return Segment(ids, vecs)
 
 
 class VectorView:
@@ -175,12 +182,13 @@ class VectorView:
         self.dim = base.dim
         self.segments = tuple(segments)
         self.hidden = hidden if hidden is not None else np.zeros(0, dtype=np.int64)  # sorted tombstones
+        self._selector: tuple[faiss.IDSelector, faiss.IDSelector] | None = None
 
     def __len__(self) -> int:
         """Live vectors: the base's not tombstoned, plus the segments' not tombstoned. Ids only grow, so
         the base holds exactly the tombstoned ids up to its largest."""
         in_base = int(np.count_nonzero(self.hidden <= self.base.max_id()))
-        in_segments = sum(int(np.count_nonzero(~np.isin(s.ids, self.hidden))) for s in self.segments)
+        in_segments = sum(int(np.count_nonzero(s.alive)) for s in self.segments)
         return len(self.base) - in_base + in_segments
 
     def advanced(self, conn: sqlite3.Connection, kind: int, since: int) -> VectorView:
@@ -189,12 +197,12 @@ class VectorView:
         ids, vecs = _rows(conn, kind, since, self.dim)
         removed = _tombstones(conn, kind, since)
         hidden = np.union1d(self.hidden, removed) if len(removed) else self.hidden
-        segments = list(self.segments)
+        segments = [s.without(removed) for s in self.segments] if len(removed) else list(self.segments)
         if len(ids):
-            segments.append(Segment(ids, vecs))
+            segments.append(Segment(ids, vecs).without(removed))
         while len(segments) >= 2 and 2 * len(segments[-1]) >= len(segments[-2]):
             b, a = segments.pop(), segments.pop()
-            segments.append(_merged(a, b, hidden))
+            segments.append(_merged(a, b))
         return VectorView(self.base, segments, hidden)
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
@@ -203,7 +211,7 @@ class VectorView:
             return []
         found = self._search_base(query, k, allowed)
         for segment in self.segments:
-            found += segment.search(query, k, self.hidden, allowed)
+            found += segment.search(query, k, allowed)
         found.sort(key=lambda hit: -hit[1])
         return found[:k]
 
@@ -212,8 +220,14 @@ class VectorView:
             if allowed is not None and len(self.hidden):
                 allowed = np.setdiff1d(allowed, self.hidden)
             return self.base.search(query, k, allowed)
-        tombstoned = faiss.IDSelectorBatch(self.hidden)  # referenced here while faiss uses it
-        return self.base.search(query, k, selector=faiss.IDSelectorNot(tombstoned))
+        return self.base.search(query, k, selector=self._not_tombstoned())
+
+    def _not_tombstoned(self) -> faiss.IDSelector:
+        """The selector of ids no tombstone hides, built once per view (a view never changes)."""
+        if self._selector is None:
+            batch = faiss.IDSelectorBatch(self.hidden)
+            self._selector = (faiss.IDSelectorNot(batch), batch)  # the batch stays referenced with it
+        return self._selector[0]
 
     def vectors(self, ids: Sequence[int]) -> np.ndarray:
         """The vectors of `ids`, shape (len(ids), dim); KeyError for an id neither holds."""

@@ -370,7 +370,29 @@ class LiveIndex:
         self._reader = new
         if current is not None:
             self._retire(current)
+            if current.generation == new.generation and current.closed:
+                return self._pinned_after_checkpoint(new)
         return new
+
+    def _pinned_after_checkpoint(self, reader: IndexReader) -> IndexReader:
+        """After a write in place: checkpoint the WAL into the database now that no older snapshot
+        needs its frames, and serve a fresh snapshot of the same version, which then reads the database
+        file alone. A served snapshot opened before the checkpoint would pin the WAL's frames forever
+        and the WAL could never restart: it grew by every write (150 writes: a 35 MB WAL beside a 2 MB
+        database). The checkpoint copies only the pages the write changed."""
+        try:
+            conn = sqlite3.connect(reader.folder / DATABASE, timeout=1.0)
+            try:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                conn.close()
+            pinned = reader.reopened()
+        except (sqlite3.Error, RagError, OSError) as e:  # an optimisation: serving goes on without it
+            log.debug("no checkpoint after the write: %s", e)
+            return reader
+        self._reader = pinned
+        self._retire(reader)
+        return pinned
 
     def _serves(self, reader: IndexReader, name: str | None) -> bool:
         """True when `reader` is what to serve for CURRENT = `name`: its generation at its newest

@@ -42,6 +42,8 @@ class Manifest:
     annotator: str = "none"  # the model that found the typed spans (index/annotate.py)
     near_duplicates: dict[str, Any] = field(default_factory=dict)  # NearDuplicateParams.as_dict()
     store: dict[str, Any] = field(default_factory=lambda: {"kind": "local"})  # StoreConfig.manifest_entry()
+    # file name -> [size, mtime ns] when written: a cheap check that a file is as written (verify_stamps)
+    stamps: dict[str, list[int]] = field(default_factory=dict)
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     format: str = FORMAT
     format_version: int = FORMAT_VERSION
@@ -96,6 +98,29 @@ def read_manifest(folder: Path, verify: bool = True) -> Manifest:
             if sha256_file(file) != digest:
                 raise IndexCorrupt(f"{file} does not match its checksum in {MANIFEST}")
     return manifest
+
+
+def stamp_of(path: Path) -> list[int]:
+    """[size, mtime in ns] of a file, as `Manifest.stamps` records it."""
+    st = os.stat(path)
+    return [st.st_size, st.st_mtime_ns]
+
+
+def verify_stamps(folder: Path, manifest: Manifest) -> None:
+    """IndexCorrupt unless every checksummed file is as it was written: without reading it when its size
+    and modification time are the recorded ones (a write in place must not hash gigabytes), else by its
+    checksum (a copied folder has other times but the same bytes)."""
+    for name, digest in manifest.checksums.items():
+        file = folder / name
+        try:
+            stamp = stamp_of(file)
+        except FileNotFoundError as e:
+            raise IndexCorrupt(f"{file} is missing") from e
+        recorded = manifest.stamps.get(name)
+        if recorded is not None and stamp[0] != recorded[0]:
+            raise IndexCorrupt(f"{file} has {stamp[0]} bytes, not the {recorded[0]} written")
+        if stamp != recorded and sha256_file(file) != digest:
+            raise IndexCorrupt(f"{file} does not match its checksum in {MANIFEST}")
 
 
 def check_model(manifest: Manifest, name: str, dim: int, fingerprint: str) -> None:

@@ -24,7 +24,16 @@ from index.embedding import TITLE_BUDGET, Embedder
 from index.errors import IndexCorrupt, ModelMismatch, StoreMismatch
 from index.fallback import open_newest_good
 from index.lock import WriterLock
-from index.manifest import Manifest, ModelInfo, check_model, read_manifest, sha256_file, write_manifest
+from index.manifest import (
+    Manifest,
+    ModelInfo,
+    check_model,
+    read_manifest,
+    sha256_file,
+    stamp_of,
+    verify_stamps,
+    write_manifest,
+)
 from index.memory import release_free_memory
 from index.milvus_writes import MilvusWrites
 from index.near_duplicates import NearDuplicateParams
@@ -43,11 +52,16 @@ log = logging.getLogger(__name__)
 # write reports `compaction_due`; rag/library.py then compacts (a server in the background).
 COMPACT_SHARE = 0.25
 COMPACT_MIN = 20_000
+# and at the latest at this many: every query scans the delta's vectors exactly (a matrix product), so
+# it must stay small next to a big base (200k float32 vectors: ~10 ms a query here)
+COMPACT_MAX = 200_000
 
 
 def _open_database(folder: Path, manifest: Manifest) -> tuple[Path, Manifest, Database, bool]:
     """A generation's database opened for writing, and whether its delta is due for a compaction;
-    IndexCorrupt when SQLite finds it damaged."""
+    IndexCorrupt when SQLite finds it damaged or a FAISS file is not as written (then the write builds
+    on the newest good generation, as readers serve it)."""
+    verify_stamps(folder, manifest)
     try:
         db = Database(folder / DATABASE, readonly=False)
     except sqlite3.DatabaseError as e:
@@ -57,7 +71,8 @@ def _open_database(folder: Path, manifest: Manifest) -> tuple[Path, Manifest, Da
     except sqlite3.DatabaseError as e:
         db.close()
         raise IndexCorrupt(f"generation {folder.name}: {e}") from e
-    grown = added + removed > max(COMPACT_MIN, COMPACT_SHARE * (manifest.chunks + manifest.sentences))
+    share = COMPACT_SHARE * (manifest.chunks + manifest.sentences)
+    grown = added + removed > max(COMPACT_MIN, min(share, COMPACT_MAX))
     return folder, manifest, db, grown
 
 
@@ -286,7 +301,7 @@ class IndexWriter(Changes):
             )
         self.db.close()  # the last connection: SQLite checkpoints the WAL into the file and removes it
         assert self.staging is not None
-        checksums = {}
+        checksums, stamps = {}, {}
         gens.fsync_file(self.staging / DATABASE)
         if self.remote is None:  # (with Milvus, the vectors are in its collections)
             if len(self.vectors) >= faiss_files.APPROXIMATE_FROM:  # big: an HNSW graph (index/vectors.py)
@@ -298,6 +313,7 @@ class IndexWriter(Changes):
             for name in (VECTORS, SENTENCE_VECTORS):  # the database changes in place: no checksum
                 gens.fsync_file(self.staging / name)
                 checksums[name] = sha256_file(self.staging / name)
+                stamps[name] = stamp_of(self.staging / name)
         manifest = Manifest(
             generation=self.name,
             model=ModelInfo(self.embedder.name, self.embedder.dim, self.fingerprint),
@@ -309,6 +325,7 @@ class IndexWriter(Changes):
             annotator=self.annotator_name,
             near_duplicates=self.duplicates.params.as_dict(),
             store=self.store.manifest_entry(),
+            stamps=stamps,
         )
         write_manifest(self.staging, manifest)
         gens.fsync_dir(self.staging)

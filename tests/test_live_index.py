@@ -179,3 +179,20 @@ def test_no_good_generation_left_is_not_ready(settings: Settings) -> None:
         assert ready.status_code == 503 and ready.json()["error"]["code"] == "index_corrupt"
     with pytest.raises(IndexCorrupt, match="malformed"):
         IndexReader.open(settings.index.dir)
+
+
+def test_a_write_after_a_faiss_file_was_overwritten_publishes_a_good_generation(settings: Settings) -> None:
+    """Same size, other bytes: the write checks the files' recorded size and time, then their checksum,
+    and builds on the good generation the readers serve — its article is served, not lost."""
+    _second_generation(settings)
+    vectors = settings.index.dir / "generations" / "gen-000002" / "vectors.faiss"
+    with open(vectors, "r+b") as f:
+        f.seek(100)
+        f.write(b"\x00" * 64)
+    assistant = Assistant(settings, FakeEmbedder())
+    assert assistant.reader().generation == "gen-000001"  # the readers' fallback
+    report, _ = assistant.upsert([record(2)])
+    assert report.generation == "gen-000003"
+    reader = assistant.reader()
+    assert reader.generation == "gen-000003" and reader.fallback is None
+    assert reader.db.article("new2") is not None
