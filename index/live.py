@@ -217,9 +217,13 @@ class IndexReader:
             generation = Generation(folder, manifest, None, store)
             try:
                 reader = cls(generation)
-                reader.check()
             except BaseException:
                 generation.release()
+                raise
+            try:
+                reader.check()
+            except BaseException:
+                reader.close()  # its read transaction, and the generation with its last snapshot
                 raise
             return reader
 

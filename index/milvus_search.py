@@ -48,6 +48,7 @@ class MilvusSearch:
     def __init__(self, client: MilvusClient, names: Mapping[str, str]) -> None:
         self.client = client
         self.names = dict(names)
+        self._dims: dict[str, int] = {}
 
     def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         try:
@@ -179,9 +180,21 @@ class MilvusSearch:
             return np.zeros((0, self._dim(kind)), dtype=np.float32)
         return np.asarray([found[int(i)]["vector"] for i in ids], dtype=np.float32)
 
+    def vectors_or_zeros(self, kind: str, ids: Sequence[int]) -> np.ndarray:
+        """As `vectors`, with a zero row for an id the collection no longer holds (Milvus keeps no
+        snapshots: a row removed while a request runs must not fail it; cosine 0 is never chosen)."""
+        found = self._fetch(kind, ids, ["vector"])
+        out = np.zeros((len(ids), self._dim(kind)), dtype=np.float32)
+        for row, i in enumerate(ids):
+            if int(i) in found:
+                out[row] = found[int(i)]["vector"]
+        return out
+
     def _dim(self, kind: str) -> int:
-        info = self._call(self.client.describe_collection, self.names[kind])
-        return int(next(f for f in info["fields"] if f["name"] == "vector")["params"]["dim"])
+        if kind not in self._dims:  # a collection's dimension never changes: one call per kind
+            info = self._call(self.client.describe_collection, self.names[kind])
+            self._dims[kind] = int(next(f for f in info["fields"] if f["name"] == "vector")["params"]["dim"])
+        return self._dims[kind]
 
     def rows(self, ids: Sequence[int]) -> list[ChunkRow]:
         """The chunks of `ids` that exist, in the order asked, with their article's metadata."""

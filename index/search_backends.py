@@ -199,10 +199,14 @@ class MilvusSearch:
         return self.collections.hybrid(query, " ".join(terms), k, filters or None, rrf_k, limit=2 * k)
 
     def sentence_vectors(self, ids: list[int]) -> np.ndarray:
-        return self.collections.vectors("sentences", ids)
+        return self._vectors("sentences", ids)
 
     def chunk_vectors(self, ids: list[int]) -> np.ndarray:
-        return self.collections.vectors("chunks", ids)
+        return self._vectors("chunks", ids)
+
+    def _vectors(self, kind: str, ids: list[int]) -> np.ndarray:
+        """A row removed since the request's search began (Milvus keeps no snapshots) reads as zeros."""
+        return self.collections.vectors_or_zeros(kind, ids)
 
 
 class MilvusVectors:

@@ -21,7 +21,7 @@ from index.chunking import Chunker, ChunkingParams
 from index.clusters import DuplicateClusters
 from index.delta import CHUNK, SENTENCE
 from index.embedding import TITLE_BUDGET, Embedder
-from index.errors import IndexCorrupt, ModelMismatch, StoreMismatch
+from index.errors import IndexCorrupt, ModelMismatch, StoreMismatch, StoreUnavailable
 from index.fallback import open_newest_good
 from index.lock import WriterLock
 from index.manifest import (
@@ -270,8 +270,11 @@ class IndexWriter(Changes):
         gens.crashpoint("after-switch")
         self.db.close()
         if self.remote is not None:  # after the commit: until then the old state is whole
-            self.remote.remove(self._stale)
-            self.remote.collections.flush()
+            try:
+                self.remote.remove(self._stale)
+                self.remote.collections.flush()
+            except StoreUnavailable as e:  # the write is committed: its old rows stay, unseen
+                log.warning("removed rows stay in Milvus (no database names them, so none is shown): %s", e)
         return replace(self.manifest, articles=articles, chunks=chunks, sentences=sentences)
 
     def _seal(self) -> Manifest:

@@ -8,6 +8,7 @@ another process holds the index's file lock and makes a write here fail with Ind
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -32,6 +33,8 @@ from index.types import Article, Chunk
 from index.writer import Progress
 from rag.jobs import Job, Jobs
 from rag.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def limits_of(settings: Settings) -> ReadLimits:
@@ -148,6 +151,8 @@ class Library:
             finally:
                 self._compacting = False
 
+        if self._compacting:  # one already started (a write that passed `_writing` before it did)
+            return
         self._compacting = True
         try:
             self.jobs.start(work)
