@@ -26,6 +26,17 @@ from index.search_backends import StoreConfig, milvus_client
 from index.types import Article, Chunk, SentenceRow
 
 
+def kept_generations(index_dir: Path) -> set[str]:
+    """The generations whose collections stay: those on disk, and the one before the oldest of them —
+    a reader in another process may still lease a generation whose folder garbage collection removed
+    (its open files stay readable; its collections must too, for one more generation)."""
+    numbers = [gens.generation_number(p.name) for p in (index_dir / gens.GENERATIONS).iterdir()]
+    numbers = [n for n in numbers if n >= 0]
+    if not numbers:
+        return set()
+    return {f"gen-{n:06d}" for n in [*numbers, min(numbers) - 1] if n > 0}
+
+
 class MilvusWrites:
     """Buffers one write's rows for Milvus and applies them in the order above."""
 
@@ -78,9 +89,7 @@ class MilvusWrites:
         from index.milvus_store import drop_unreferenced, publish
 
         publish(self.client, self.config.prefix, self.generation)
-        gen_root = index_dir / gens.GENERATIONS
-        keep = {p.name for p in gen_root.iterdir() if not p.name.startswith(".")}
-        drop_unreferenced(self.client, self.config.prefix, keep)
+        drop_unreferenced(self.client, self.config.prefix, kept_generations(index_dir))
 
     def discard(self) -> None:
         """Drop the collections a failed new generation created (best effort: a later write's

@@ -174,12 +174,13 @@ class Library:
         with self._snapshot() as reader:
             return reader.manifest, reader.fallback
 
-    def writes(self) -> dict[str, int]:
-        """The served snapshot's write number since its generation was made, and the delta a compaction
-        would fold (index/delta.py): {"version", "delta_vectors", "tombstones"}."""
+    def overview(self) -> tuple[Manifest, Fallback | None, dict[str, int]]:
+        """`status()` and the served snapshot's writes since its generation was made, with the delta a
+        compaction would fold (index/delta.py): {"version", "delta_vectors", "tombstones"}; one open."""
         with self._snapshot() as reader:
             added, removed = reader.delta_sizes()
-            return {"version": reader.version, "delta_vectors": added, "tombstones": removed}
+            writes = {"version": reader.version, "delta_vectors": added, "tombstones": removed}
+            return reader.manifest, reader.fallback, writes
 
     def article(self, article_id: str) -> ArticleView:
         """The article with its chunks; ArticleNotFound when the index does not hold it."""

@@ -135,3 +135,11 @@ def test_a_writer_killed_between_milvus_and_sqlite_leaves_old_or_new(tmp_path: P
     assert rag("add", str(extra), env=env, timeout=180).returncode == 0  # the lock died with the writer
     hits = found()
     assert hits[0]["article_id"] == "ferry" and len({h["chunk_id"] for h in hits}) == len(hits)
+
+
+def test_collections_are_kept_one_generation_longer_than_their_folders(tmp_path: Path) -> None:
+    from index.milvus_writes import kept_generations
+
+    for name in ("gen-000003", "gen-000004", ".tmp-gen-000005"):
+        (tmp_path / "generations" / name).mkdir(parents=True)
+    assert kept_generations(tmp_path) == {"gen-000002", "gen-000003", "gen-000004"}

@@ -90,8 +90,7 @@ def compact(index_dir: IndexDir = None, model: Model = None, as_json: JsonOut = 
 def info(index_dir: IndexDir = None, as_json: JsonOut = False) -> None:
     """Show what the current index holds and how it was built."""
     s = settings_with(index_dir)
-    library = Library(s)
-    m, fallback = library.status()  # no model loaded
+    m, fallback, writes = Library(s).overview()  # no model loaded
     data = {
         "index_dir": str(s.index.dir),
         "generation": m.generation,
@@ -105,7 +104,7 @@ def info(index_dir: IndexDir = None, as_json: JsonOut = False) -> None:
         "format_version": m.format_version,
         "store": m.store,
         # writes made in place since the generation was made, and what a compaction would fold
-        **library.writes(),
+        **writes,
         # set when the current generation is damaged and this older one is what queries use
         "fallback": vars(fallback) if fallback else None,
     }
