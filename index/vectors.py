@@ -55,6 +55,7 @@ class FaissStore:
             index = faiss.IndexIDMap2(flat)
         self._index = index
         self._max_id: int | None = None
+        self._ids: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -100,6 +101,12 @@ class FaissStore:
         store.add(*self._pairs())
         return store
 
+    def _held_ids(self) -> np.ndarray:
+        """Every id held, sorted; read from the id map once per change (a generation's files never change)."""
+        if self._ids is None:
+            self._ids = np.sort(faiss.vector_to_array(self._index.id_map))  # type: ignore[attr-defined]
+        return self._ids
+
     def max_id(self) -> int:
         """The largest id held (-1 when empty); computed once per change."""
         if self._max_id is None:
@@ -110,7 +117,7 @@ class FaissStore:
     def release(self) -> None:
         """Free the vectors (a retired generation's reader): the store is empty afterwards."""
         self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
-        self._max_id = None
+        self._max_id = self._ids = None
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if len(ids) == 0:
@@ -119,13 +126,13 @@ class FaissStore:
         if vecs.shape[1] != self.dim:
             raise ValueError(f"vectors have dimension {vecs.shape[1]}, the store {self.dim}")
         self._index.add_with_ids(vecs, np.asarray(ids, dtype=np.int64))
-        self._max_id = None
+        self._max_id = self._ids = None
 
     def remove(self, ids: Iterable[int]) -> None:
         arr = np.fromiter(ids, dtype=np.int64)
         if len(arr):
             self._index.remove_ids(faiss.IDSelectorBatch(arr))
-            self._max_id = None
+            self._max_id = self._ids = None
 
     def search(
         self,
@@ -163,7 +170,8 @@ class FaissStore:
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
     def _exact_among(self, query: np.ndarray, k: int, allowed: np.ndarray) -> list[tuple[int, float]]:
-        held = allowed[np.isin(allowed, faiss.vector_to_array(self._index.id_map))]  # type: ignore[attr-defined]
+        """Top-k over the vectors of `allowed` that the store holds, exactly (a small filter on a graph)."""
+        held = allowed[np.isin(allowed, self._held_ids())]
         if not len(held):
             return []
         scores = self.vectors([int(i) for i in held]) @ query
