@@ -74,6 +74,19 @@ class MilvusWrites:
             if ids:
                 self.collections.remove("chunks" if kind == CHUNK else "sentences", ids)
 
+    def reconcile(self, db_ids: dict[str, np.ndarray]) -> int:
+        """Delete the rows no database names (left by a write killed between Milvus and its commit, or a
+        delete that failed after it); returns how many. `db_ids`: kind ("chunks"/"sentences") -> ids the
+        generation's database holds. O(rows): `rag compact` on Milvus runs it."""
+        removed = 0
+        for kind, held in db_ids.items():
+            orphans = np.setdiff1d(self.collections.ids(kind), held)
+            if len(orphans):
+                self.collections.remove(kind, [int(i) for i in orphans])
+                removed += len(orphans)
+        self.collections.flush()
+        return removed
+
     def seal(self, chunks: int, sentences: int) -> None:
         """Flush, and check that a new generation's collections hold every row of its database."""
         self.collections.flush()

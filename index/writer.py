@@ -107,6 +107,7 @@ class IndexWriter(Changes):
         self.annotator_name = annotator.name if annotator else "spacy"
         self.fingerprint = embedder.fingerprint()
         self.staging: Path | None = None
+        self._reconcile = False  # Milvus: delete rows no database names (rag compact)
         self.compaction_due = False  # a write in place whose delta outgrew COMPACT_SHARE of the base
         self.db: Database  # the database this write changes (set by _open)
         self.name: str  # a new generation's name (set by _open unless the write is in place)
@@ -173,7 +174,7 @@ class IndexWriter(Changes):
                 db.close()
                 raise IndexCorrupt(f"{fallback.warning()} With RAG_STORE=milvus, rebuild with `rag build`.")
             self.remote = MilvusWrites(self.store, current.name, self.embedder.dim, create=False)
-            grown = compact = False
+            self._reconcile, grown, compact = compact, False, False  # a compaction: orphans out
         if fallback is None and not compact:
             # a write in place even when the delta is due for a compaction: the caller compacts after
             # it (rag/library.py, in the background in a server), so no write waits for one
@@ -275,7 +276,21 @@ class IndexWriter(Changes):
                 self.remote.collections.flush()
             except StoreUnavailable as e:  # the write is committed: its old rows stay, unseen
                 log.warning("removed rows stay in Milvus (no database names them, so none is shown): %s", e)
+            if self._reconcile:
+                held = {
+                    kind: self._all_ids(table)
+                    for kind, table in (("chunks", "chunks"), ("sentences", "sentences"))
+                }
+                log.info("removed %d Milvus rows no database names", self.remote.reconcile(held))
         return replace(self.manifest, articles=articles, chunks=chunks, sentences=sentences)
+
+    def _all_ids(self, table: str) -> np.ndarray:
+        """Every id of `table` in the generation's database as committed (read after the commit)."""
+        db = Database(self.db.path, readonly=True)
+        try:
+            return np.array([r[0] for r in db.conn.execute(f"SELECT id FROM {table}")], dtype=np.int64)
+        finally:
+            db.close()
 
     def _seal(self) -> Manifest:
         """Finish the staging generation: vectors applied, database committed, files written and
