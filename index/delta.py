@@ -105,9 +105,10 @@ def clear(conn: sqlite3.Connection) -> None:
 
 def fold_into(conn: sqlite3.Connection, kind: int, store: FaissStore) -> None:
     """Apply the delta of `kind` to a FAISS store loaded for a compaction: tombstones out, delta in."""
-    store.remove(int(r[0]) for r in conn.execute("SELECT id FROM tombstones WHERE kind=?", (kind,)))
+    gone = _tombstones(conn, kind, -1)
+    store.remove(int(i) for i in gone)
     ids, vecs = _rows(conn, kind, -1, None)
-    keep = ~np.isin(ids, _tombstones(conn, kind, -1))
+    keep = ~np.isin(ids, gone)
     store.add(ids[keep], vecs[keep])
 
 
@@ -244,6 +245,3 @@ class VectorView:
         if todo.any():
             out[todo] = self.base.vectors([int(i) for i in wanted[todo]])
         return out
-
-    def release(self) -> None:
-        self.base.release()

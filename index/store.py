@@ -154,9 +154,6 @@ class Database:
         return ids, sids
 
     # -- reads -------------------------------------------------------------------------------------
-    def content_hashes(self) -> dict[str, str]:
-        return dict(self.conn.execute("SELECT id, content_hash FROM articles").fetchall())
-
     def content_hash(self, article_id: str) -> str | None:
         row = self.conn.execute("SELECT content_hash FROM articles WHERE id=?", (article_id,)).fetchone()
         return str(row[0]) if row else None

@@ -54,8 +54,7 @@ class FaissStore:
             )
             index = faiss.IndexIDMap2(flat)
         self._index = index
-        self._max_id: int | None = None
-        self._ids: np.ndarray | None = None
+        self._ids: np.ndarray | None = None  # held ids, sorted, once read (`_held_ids`)
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -108,16 +107,14 @@ class FaissStore:
         return self._ids
 
     def max_id(self) -> int:
-        """The largest id held (-1 when empty); computed once per change."""
-        if self._max_id is None:
-            held = faiss.vector_to_array(self._index.id_map)  # type: ignore[attr-defined]  # IndexIDMap2
-            self._max_id = int(held.max()) if len(held) else -1
-        return self._max_id
+        """The largest id held (-1 when empty)."""
+        held = self._held_ids()
+        return int(held[-1]) if len(held) else -1
 
     def release(self) -> None:
         """Free the vectors (a retired generation's reader): the store is empty afterwards."""
         self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
-        self._max_id = self._ids = None
+        self._ids = None
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if len(ids) == 0:
@@ -126,13 +123,13 @@ class FaissStore:
         if vecs.shape[1] != self.dim:
             raise ValueError(f"vectors have dimension {vecs.shape[1]}, the store {self.dim}")
         self._index.add_with_ids(vecs, np.asarray(ids, dtype=np.int64))
-        self._max_id = self._ids = None
+        self._ids = None
 
     def remove(self, ids: Iterable[int]) -> None:
         arr = np.fromiter(ids, dtype=np.int64)
         if len(arr):
             self._index.remove_ids(faiss.IDSelectorBatch(arr))
-            self._max_id = self._ids = None
+            self._ids = None
 
     def search(
         self,

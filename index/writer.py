@@ -251,9 +251,7 @@ class IndexWriter(Changes):
     def _commit_in_place(self) -> Manifest:
         """One transaction: rows, delta vectors, tombstones and the new version (index/delta.py)."""
         conn = self.db.conn
-        if self.remote is not None:  # before the commit: rows no database holds yet are invisible
-            self.remote.add(self._added)
-        else:
+        if self.remote is None:  # (Milvus got its rows as they were embedded: `_take`)
             for kind, ids, vecs in self._added:
                 delta.put_vectors(conn, kind, ids, vecs, self.version)
             for kind, stale in self._stale.items():
@@ -277,10 +275,7 @@ class IndexWriter(Changes):
             except StoreUnavailable as e:  # the write is committed: its old rows stay, unseen
                 log.warning("removed rows stay in Milvus (no database names them, so none is shown): %s", e)
             if self._reconcile:
-                held = {
-                    kind: self._all_ids(table)
-                    for kind, table in (("chunks", "chunks"), ("sentences", "sentences"))
-                }
+                held = {table: self._all_ids(table) for table in ("chunks", "sentences")}
                 log.info("removed %d Milvus rows no database names", self.remote.reconcile(held))
         return replace(self.manifest, articles=articles, chunks=chunks, sentences=sentences)
 
@@ -295,12 +290,7 @@ class IndexWriter(Changes):
     def _seal(self) -> Manifest:
         """Finish the staging generation: vectors applied, database committed, files written and
         fsynced, the manifest written and read back."""
-        if self.remote is not None:
-            self.remote.add(self._added)  # a new generation's own collections
-        else:
-            for kind, ids, vecs in self._added:
-                (self.vectors if kind == CHUNK else self.sentence_vectors).add(ids, vecs)
-        self._added.clear()
+        # the vectors are in their stores already (`_take`); removals of a write built on a fallback
         self.vectors.remove(self._stale[CHUNK])
         self.sentence_vectors.remove(self._stale[SENTENCE])
         self.db.set_next_id("chunks", self._next_id)
@@ -311,11 +301,10 @@ class IndexWriter(Changes):
         self.db.commit()
         if self.remote is not None:
             self.remote.seal(chunks, sentences)
-        elif chunks != len(self.vectors):
-            raise IndexCorrupt(f"staging generation has {chunks} chunks but {len(self.vectors)} vectors")
-        if self.remote is None and sentences != len(self.sentence_vectors):
+        elif (chunks, sentences) != (len(self.vectors), len(self.sentence_vectors)):
             raise IndexCorrupt(
-                f"staging generation has {sentences} sentences but {len(self.sentence_vectors)} vectors"
+                f"staging generation has {chunks} chunks and {sentences} sentences but "
+                f"{len(self.vectors)} and {len(self.sentence_vectors)} vectors"
             )
         self.db.close()  # the last connection: SQLite checkpoints the WAL into the file and removes it
         assert self.staging is not None
