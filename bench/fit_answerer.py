@@ -135,7 +135,7 @@ def span_rows(rows: list[Row]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             if not y:
                 continue
             for span in c.typed:
-                f = span_features(c, span, r.question)  # type: ignore[arg-type]
+                f = span_features(c, span, r.question, r.candidates)  # type: ignore[arg-type]
                 xs.append([f[n] for n in SPAN_FEATURES])
                 ys.append(int((token_f1(span_text(c, span), r.answers) or 0.0) >= SPAN_F1))
                 gs.append(i)
@@ -189,7 +189,7 @@ def evaluate(
             hits.append(float(r.labels[best] == 1))
             if (i, best) not in shorts:
                 c = r.candidates[best]
-                short = short_answer(c, r.question, span_model(i))  # type: ignore[arg-type]
+                short = short_answer(c, r.question, span_model(i), r.candidates)  # type: ignore[arg-type]
                 shorts[i, best] = short.text if short else c.text
             prediction = shorts[i, best]
             ems.append(exact_match(prediction, r.answers) or 0.0)

@@ -53,6 +53,7 @@ TYPED = frozenset(t for t in LABELS if t is not AnswerType.THING)
 
 _LEAD = r"^\s*(?:(?:and|but|so|then|also|ok|okay),?\s+)?"  # "and who is visiting?" asks for a person too
 _BEFORE = r"(?:(?:in|on|at|by|from|to|for|during|since|of|with|under|after|before)\s+)?"
+_FOCUS = r"|\b(?:what|which)(?:\s+(?:is|was|are|were))?\s+(?:the\s+)?(?:[\w'’-]+\s+){0,3}?"
 _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple(
     (t, re.compile(p, re.I))
     for t, p in (
@@ -61,8 +62,14 @@ _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple(
             r"\bhow much (money|(does|did|do|will|would|is|was|are|were)\b.*\b(cost|pay|paid|charge|raise|"
             r"earn|spend|worth|sell|sold))\b|\bwhat (was|is|were|are) the (cost|price|fee|fare)",
         ),
-        (AnswerType.PERCENT, r"\bwhat (percentage|percent|proportion|share)\b"),
-        (AnswerType.MEASURE, r"\bhow (tall|high|far|big|large|wide|deep|heavy|thick)\b"),
+        # the question's head noun after "what (is) the …" (Li & Roth's focus word): "What was the target
+        # percentage …", "What is Victoria's highest monthly temperature?"
+        (AnswerType.PERCENT, r"\bwhat (percentage|percent|proportion|share)\b" + _FOCUS + r"(percentage|percent)\b"),
+        (
+            AnswerType.MEASURE,
+            r"\bhow (tall|high|far|big|large|wide|deep|heavy|thick)\b" + _FOCUS
+            + r"(temperature|height|length|distance|depth|weight|speed|altitude|elevation|width)\b",
+        ),
         # "how long" is a length or a span of time: both, with dates only when they measure time
         (AnswerType.DURATION, r"\bhow (long|old)\b"),
         (

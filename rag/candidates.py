@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.live import IndexReader
+from index.annotate import NOUN_PHRASE
 from index.scripts import tokens, word_count
 from index.types import SentenceRow, SpanRow
 from rag.answer_types import LABELS, TYPED, AnswerType, has_reason_cue, label_rank
@@ -136,6 +137,11 @@ def gather(reader: IndexReader, passages: Sequence[Passage]) -> list[Candidate]:
     return out
 
 
+def outlet(c: Candidate) -> str:
+    """Who a candidate's citation would name: its outlet, else its article id (case-folded)."""
+    return (c.passage.source or c.passage.article_id).casefold()
+
+
 def _value(c: Candidate, name: str) -> float:
     value = c.x[name]
     return 0.0 if value is None else value
@@ -181,7 +187,8 @@ def idf_weights(
 
 def typed_spans(c: Candidate, q: Question) -> list[SpanRow]:
     """Spans of the sentence that can answer `q`, best first: of a wanted label, not the question's
-    own words ("Mexico" does not answer "Why are migrants leaving Mexico?")."""
+    own words ("Mexico" does not answer "Why are migrants leaving Mexico?"), and not a noun phrase of
+    function words only ("it", "one", "some"): a pronoun names nothing a reader could use."""
     asked = set(q.weights)
     out = []
     for s in c.spans:
@@ -190,7 +197,7 @@ def typed_spans(c: Candidate, q: Question) -> list[SpanRow]:
         if rank is None:
             continue
         terms = content_terms(text)
-        if terms and all(t in asked for t in terms):
+        if (terms and all(t in asked for t in terms)) or (not terms and s.label == NOUN_PHRASE):
             continue
         out.append((rank, s))
     return [s for _, s in sorted(out, key=lambda pair: pair[0])]

@@ -24,11 +24,11 @@ import numpy as np
 
 from index.embedding import Embedder
 from rag.answer_types import AnswerType, has_reason_cue
-from rag.candidates import Candidate, Question, eligible, relevance
+from rag.candidates import Candidate, Question, eligible, outlet, relevance
 from rag.conflicts import newest_first, rivals
 from rag.quoting import display
 from rag.scorer import Logistic, Scorer
-from rag.short import span_features, span_text
+from rag.short import span_features, span_text, trimmed
 from rag.text import content_terms
 from rag.types import Citation, Passage, ReportedBy, ShortAnswer
 
@@ -94,14 +94,19 @@ def jaccard(a: str, b: str) -> float:
     return len(x & y) / len(x | y) if x | y else 1.0
 
 
-def short_answer(best: Candidate, q: Question, span_model: Logistic) -> ShortAnswer | None:
-    """The typed span of `best` that the span model finds most likely to answer `q` (rag/short.py);
-    None for reasons, yes/no and open questions, or when the sentence holds no candidate span."""
+def short_answer(
+    best: Candidate, q: Question, span_model: Logistic, others: Sequence[Candidate] = ()
+) -> ShortAnswer | None:
+    """The typed span of `best` that the span model finds most likely to answer `q` (rag/short.py),
+    `others` being the question's other candidate sentences; None for reasons, yes/no and open
+    questions, or when the sentence holds no candidate span."""
     if not best.typed:  # only questions with LABELS get typed spans (candidates.features)
         return None
-    probs = span_model.predict([span_features(best, s, q) for s in best.typed])
+    probs = span_model.predict([span_features(best, s, q, others) for s in best.typed])
     span = best.typed[int(np.argmax(probs))]
-    return ShortAnswer(span_text(best, span), span.start, span.end, span.label, citation=1)
+    text = span_text(best, span)
+    a, b = trimmed(text)
+    return ShortAnswer(text[a:b], span.start + a, span.start + b, span.label, citation=1)
 
 
 def _coherent(c: Candidate, best: Candidate, q: Question) -> bool:
@@ -135,8 +140,8 @@ def select(
         close = [c for c in ranked if c.prob >= RECENT_SHARE * best.prob]
         best = max(close, key=lambda c: c.passage.date or "")  # max keeps the first (most probable) of ties
         ranked = [best, *(c for c in ranked if c is not best)]
-    short = short_answer(best, q, scorer.span)
-    reports = rivals(best, short, ranked[1:], q, lambda c: short_answer(c, q, scorer.span))
+    short = short_answer(best, q, scorer.span, scored)
+    reports = rivals(best, short, ranked[1:], q, lambda c: short_answer(c, q, scorer.span, scored))
     if reports and short is not None:
         return Extract([best], best, short, newest_first([(best, short), *reports]))
     chosen = [best]
@@ -152,11 +157,6 @@ def select(
             chosen.append(c)
     chosen = distinct_outlets(chosen, ranked)
     return Extract(chosen, best, short)
-
-
-def outlet(c: Candidate) -> str:
-    """Who a candidate's citation would name: its outlet, else its article id (case-folded)."""
-    return (c.passage.source or c.passage.article_id).casefold()
 
 
 def distinct_outlets(chosen: list[Candidate], ranked: Sequence[Candidate]) -> list[Candidate]:

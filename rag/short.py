@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 
 from index.annotate import NOUN_PHRASE, PROPER_NAME
 from index.scripts import tokens
 from index.types import SpanRow
 from rag.answer_types import AnswerType, label_rank
-from rag.candidates import Candidate, Question, nearness
+from rag.candidates import Candidate, Question, nearness, outlet
 from rag.text import content_terms, words
 
 _NUMBERS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "ORDINAL"})
@@ -48,6 +49,9 @@ SPAN_FEATURES = (
     "object_after",  # object_q and the span after the question's words
     "spans",  # how many candidate spans the sentence holds (competition)
     "same_preposition",  # the span follows a preposition the question uses ("come from" -> "from X")
+    "q_name",  # a capitalised word of the span is the question's ("Thomas Piketty" for "… does Piketty …")
+    "wh_adjacent",  # the question's wh-noun stands right beside the span ("the Astra 2A satellite")
+    "redundancy",  # share of the other retrieved articles whose candidate sentences also name the span
 )
 _PREPOSITIONS = frozenset(
     [
@@ -94,8 +98,51 @@ def span_text(c: Candidate, span: SpanRow) -> str:
     return c.text[span.start - c.start : span.end - c.start]
 
 
-def span_features(c: Candidate, span: SpanRow, q: Question) -> dict[str, float]:
-    """SPAN_FEATURES -> value for one typed span of candidate sentence `c`."""
+_CITATION_MARK = re.compile(r"\s*\[[^\]]*\]?$")  # "Netherlands.[citation", "1914[3]"
+_TRAILING = re.compile(r"(?:['’]s?|[,;:])$")  # "Osama bin Laden's", "Naples'", "Paris,"
+_ABBREVIATION = re.compile(r"(?:^|\s)[A-Z][a-z]{0,3}\.$")  # "Inc.", "St.", "Corp." keep their period
+
+
+def trimmed(text: str) -> tuple[int, int]:
+    """(start, end) of `text` without what spaCy's span may carry past the answer: a citation mark, a
+    possessive ending, trailing punctuation (a final period only when the span holds no other and
+    does not end in a short capitalised word, so "U.S." and "Acme Inc." keep theirs). Whitespace at either end goes too; never empty."""
+    end = len(text)
+    cut = text.find("[")
+    if cut > 0:
+        end = cut
+    while True:
+        body = text[:end].rstrip()
+        m = _TRAILING.search(body)
+        if m and m.start() > 0:
+            end = m.start()
+        elif body.endswith(".") and body.count(".") == 1 and not _ABBREVIATION.search(body):
+            end = len(body) - 1
+        else:
+            end = len(body)
+            break
+    start = len(text) - len(text.lstrip())
+    return (start, end) if end > start else (0, len(text))
+
+
+def redundancy(c: Candidate, text: str, others: Sequence[Candidate]) -> float:
+    """The share of the other outlets among `others` with a sentence naming `text` (case-folded): an
+    answer that independent sources repeat is more likely right (the redundancy of Brill et al. 2002,
+    "An Analysis of the AskMSR Question-Answering System"). Outlets, not articles: paragraphs of one
+    source do not corroborate each other."""
+    outlets = {outlet(o) for o in others} - {outlet(c)}
+    if not outlets:
+        return 0.0
+    needle = text.casefold()
+    naming = {outlet(o) for o in others if outlet(o) in outlets and needle in o.text.casefold()}
+    return len(naming) / len(outlets)
+
+
+def span_features(
+    c: Candidate, span: SpanRow, q: Question, others: Sequence[Candidate] = ()
+) -> dict[str, float]:
+    """SPAN_FEATURES -> value for one typed span of candidate sentence `c`; `others` are the other
+    candidate sentences of the question (for `redundancy`)."""
     text = span_text(c, span)
     asked = set(q.weights)
     terms = content_terms(text)
@@ -116,6 +163,8 @@ def span_features(c: Candidate, span: SpanRow, q: Question) -> dict[str, float]:
     object_q = bool(_OBJECT_Q.search(q.text))
     asked_preps = _PREPOSITIONS & set(words(q.text))
     preceding = words(before)[-2:]  # "from Central America", "from the United States"
+    beside = lowered[max(0, position - 2) : position] + lowered[position + length : position + length + 2]
+    q_words = set(words(q.text))
     return {
         "label_rank": 1.0 / (1.0 + rank) if rank is not None else 0.0,
         "noun_phrase": float(span.label == NOUN_PHRASE),
@@ -142,4 +191,7 @@ def span_features(c: Candidate, span: SpanRow, q: Question) -> dict[str, float]:
         "object_after": float(object_q and left and not right),
         "spans": float(len(c.typed)),
         "same_preposition": float(bool(asked_preps & set(preceding))),
+        "q_name": float(any(w[:1].isupper() and w.lower() in q_words for w in tokens(text))),
+        "wh_adjacent": float(noun is not None and any(noun in ts for ts in beside)),
+        "redundancy": redundancy(c, text, others),
     }
