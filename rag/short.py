@@ -51,7 +51,13 @@ SPAN_FEATURES = (
     "same_preposition",  # the span follows a preposition the question uses ("come from" -> "from X")
     "q_name",  # a capitalised word of the span is the question's ("Thomas Piketty" for "… does Piketty …")
     "wh_adjacent",  # the question's wh-noun stands right beside the span ("the Astra 2A satellite")
-    "redundancy",  # share of the other retrieved articles whose candidate sentences also name the span
+    "redundancy",  # share of the other outlets whose candidate sentences also name the span
+    "after_naming",  # right after a naming cue: "called", "named", "known as", "such as", "including"
+)
+_NAMING = re.compile(
+    r"\b(?:called|named|known as|branded|dubbed|titled|entitled|termed|nicknamed|such as|including|"
+    r"namely|i\.e\.)\s*[\"'“‘(]?\s*$",
+    re.I,
 )
 _PREPOSITIONS = frozenset(
     [
@@ -194,4 +200,5 @@ def span_features(
         "q_name": float(any(w[:1].isupper() and w.lower() in q_words for w in tokens(text))),
         "wh_adjacent": float(noun is not None and any(noun in ts for ts in beside)),
         "redundancy": redundancy(c, text, others),
+        "after_naming": float(bool(_NAMING.search(before[-24:]))),
     }

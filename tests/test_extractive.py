@@ -221,3 +221,108 @@ def test_footnote_markers_in_a_quote_never_become_citation_markers() -> None:
     answer, citations = cite([c])
     assert answer == "Researchers published a detailed map of the route (2019). [1]"
     assert citations[0].quote == text and (citations[0].start, citations[0].end) == (0, len(text))
+
+
+@pytest.mark.parametrize(
+    ("q", "wanted"),
+    [  # the head noun after "what (is) the …" types the question (Li & Roth's focus word)
+        ("What was the target percentage of households reached?", AnswerType.PERCENT),
+        ("What is the city's highest monthly temperature?", AnswerType.MEASURE),
+        ("What is the height of the tower?", AnswerType.MEASURE),
+        ("What is the capital of France?", AnswerType.THING),
+        ("What did the report say about temperature?", AnswerType.THING),
+    ],
+)
+def test_the_focus_noun_types_a_what_question(q: str, wanted: AnswerType) -> None:
+    assert answer_type(q) is wanted
+
+
+@pytest.mark.parametrize(
+    ("span", "kept"),
+    [
+        ("Netherlands.[citation", "Netherlands"),
+        ("1914[3]", "1914"),
+        ("Osama bin Laden's", "Osama bin Laden"),
+        ("Naples'", "Naples"),
+        ("Paris,", "Paris"),
+        ("Paris.", "Paris"),
+        ("U.S.", "U.S."),
+        ("Acme Inc.", "Acme Inc."),
+        ("the 1990s", "the 1990s"),
+        (" Ana Ruiz ", "Ana Ruiz"),
+    ],
+)
+def test_a_short_answer_is_trimmed_of_what_the_span_carries_past_it(span: str, kept: str) -> None:
+    from rag.short import trimmed
+
+    a, b = trimmed(span)
+    assert span[a:b] == kept
+
+
+def _spanned(sentence: str, *parts: tuple[str, str]) -> list[SpanRow]:
+    start = ARTICLE.index(sentence)
+    return [SpanRow(start + sentence.index(t), start + sentence.index(t) + len(t), label) for t, label in parts]
+
+
+def test_short_answer_offsets_stay_exact_after_trimming() -> None:
+    sentence = "The mayor, Ana Ruiz, said repairs would take weeks."
+    c = candidate(sentence, 3, 0.9, spans=_spanned(sentence, ("Ana Ruiz,", "PERSON")))
+    q = question("Who is the mayor of Dunmore?")
+    c.typed = c.spans
+    short = short_answer(c, q, NEAR)
+    assert short is not None and short.text == "Ana Ruiz" and ARTICLE[short.start : short.end] == "Ana Ruiz"
+
+
+def test_a_pronoun_noun_phrase_is_never_a_short_answer() -> None:
+    from rag.candidates import typed_spans
+
+    text = "It said the harbour wall was damaged."
+    row = SentenceRow(900, "a9", 0, 0, len(text))
+    spans = [SpanRow(0, 2, "NP"), SpanRow(8, 24, "NP")]  # "It", "the harbour wall"
+    c = Candidate(passage("a9", text=text), row, text, spans, in_passage=True)
+    assert [text[s.start : s.end] for s in typed_spans(c, question("What was damaged at the port?"))] == [
+        "the harbour wall"
+    ]
+
+
+def test_span_features_redundancy_counts_other_outlets_naming_the_span() -> None:
+    from dataclasses import replace
+
+    from rag.short import span_features
+
+    sentence = "The mayor, Ana Ruiz, said repairs would take weeks."
+    c = candidate(sentence, 3, 0.9, spans=_spanned(sentence, ("Ana Ruiz", "PERSON")))
+    q = question("Who is the mayor of Dunmore?")
+
+    def other(text: str, article_id: str, source: str) -> Candidate:
+        o = candidate(text, 0, 0.5, article_id=article_id)
+        o.passage = replace(o.passage, source=source)
+        return o
+
+    others = [
+        other("Ana Ruiz spoke to reporters.", "b1", "Herald"),
+        other("The mayor visited the harbour.", "c1", "Gazette"),
+        other("Ana Ruiz again.", "d1", "Wire"),  # the same outlet as `c`: no corroboration
+    ]
+    f = span_features(c, c.spans[0], q, [c, *others])
+    assert f["redundancy"] == pytest.approx(0.5)  # Herald of {Herald, Gazette}
+    assert span_features(c, c.spans[0], q)["redundancy"] == 0.0
+
+
+def test_span_features_naming_cue_wh_noun_and_the_questions_own_name() -> None:
+    from rag.short import span_features
+
+    text = "The port runs a ferry service branded Seabus from the Dunmore terminal."
+    row = SentenceRow(901, "n1", 0, 0, len(text))
+    spans = [SpanRow(38, 44, "NP"), SpanRow(54, 70, "NP")]
+    c = Candidate(passage("n1", text=text), row, text, spans, in_passage=True)
+    assert [text[s.start : s.end] for s in spans] == ["Seabus", "Dunmore terminal"]
+    q = question("What ferry service does the port of Dunmore run?")
+    seabus, terminal = (span_features(c, s, q) for s in spans)
+    assert seabus["after_naming"] == 1.0 and terminal["after_naming"] == 0.0
+    assert terminal["q_name"] == 1.0 and seabus["q_name"] == 0.0  # "Dunmore" is the question's
+    q2 = question("What terminal serves the ferries?")
+    assert span_features(c, spans[1], q2)["wh_adjacent"] == 0.0  # the span holds it: `wh_noun`
+    assert span_features(c, spans[1], q2)["wh_noun"] == 1.0
+    q3 = question("What service does the port run?")
+    assert span_features(c, spans[0], q3)["wh_adjacent"] == 1.0  # "service branded Seabus"
