@@ -64,7 +64,10 @@ _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple(
         ),
         # the question's head noun after "what (is) the …" (Li & Roth's focus word): "What was the target
         # percentage …", "What is Victoria's highest monthly temperature?"
-        (AnswerType.PERCENT, r"\bwhat (percentage|percent|proportion|share)\b" + _FOCUS + r"(percentage|percent)\b"),
+        (
+            AnswerType.PERCENT,
+            r"\bwhat (percentage|percent|proportion|share)\b" + _FOCUS + r"(percentage|percent)\b",
+        ),
         (
             AnswerType.MEASURE,
             r"\bhow (tall|high|far|big|large|wide|deep|heavy|thick)\b" + _FOCUS

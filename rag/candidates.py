@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.live import IndexReader
 from index.annotate import NOUN_PHRASE
+from index.live import IndexReader
 from index.scripts import tokens, word_count
 from index.types import SentenceRow, SpanRow
 from rag.answer_types import LABELS, TYPED, AnswerType, has_reason_cue, label_rank

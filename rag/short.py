@@ -104,7 +104,6 @@ def span_text(c: Candidate, span: SpanRow) -> str:
     return c.text[span.start - c.start : span.end - c.start]
 
 
-_CITATION_MARK = re.compile(r"\s*\[[^\]]*\]?$")  # "Netherlands.[citation", "1914[3]"
 _TRAILING = re.compile(r"(?:['’]s?|[,;:])$")  # "Osama bin Laden's", "Naples'", "Paris,"
 _ABBREVIATION = re.compile(r"(?:^|\s)[A-Z][a-z]{0,3}\.$")  # "Inc.", "St.", "Corp." keep their period
 
@@ -112,7 +111,8 @@ _ABBREVIATION = re.compile(r"(?:^|\s)[A-Z][a-z]{0,3}\.$")  # "Inc.", "St.", "Cor
 def trimmed(text: str) -> tuple[int, int]:
     """(start, end) of `text` without what spaCy's span may carry past the answer: a citation mark, a
     possessive ending, trailing punctuation (a final period only when the span holds no other and
-    does not end in a short capitalised word, so "U.S." and "Acme Inc." keep theirs). Whitespace at either end goes too; never empty."""
+    does not end in a short capitalised word, so "U.S." and "Acme Inc." keep theirs). Whitespace at
+    either end goes too; never empty."""
     end = len(text)
     cut = text.find("[")
     if cut > 0:

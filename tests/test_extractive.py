@@ -261,7 +261,9 @@ def test_a_short_answer_is_trimmed_of_what_the_span_carries_past_it(span: str, k
 
 def _spanned(sentence: str, *parts: tuple[str, str]) -> list[SpanRow]:
     start = ARTICLE.index(sentence)
-    return [SpanRow(start + sentence.index(t), start + sentence.index(t) + len(t), label) for t, label in parts]
+    return [
+        SpanRow(start + sentence.index(t), start + sentence.index(t) + len(t), label) for t, label in parts
+    ]
 
 
 def test_short_answer_offsets_stay_exact_after_trimming() -> None:
