@@ -19,6 +19,7 @@ uses the training mean (rag/scorer.py).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -185,13 +186,32 @@ def idf_weights(
     return {t: math.log((n_chunks + 1) / (df.get(w, 0) + 0.5)) for t, w in first_word.items()}
 
 
+_YEAR = re.compile(r"\b(?:1[0-9]|20)[0-9]{2}\b")
+
+
+def embedded_years(c: Candidate) -> list[SpanRow]:
+    """A year inside a span of another label, as a DATE of its own: the NER labels "the 1997 Treaty of
+    Amsterdam" a LAW and "the 2004 Olympics" an EVENT, and a "what year" question must still see 1997."""
+    dates = [s for s in c.spans if s.label in ("DATE", "TIME")]
+    out: list[SpanRow] = []
+    for s in c.spans:
+        if s.label in ("DATE", "TIME", "CARDINAL"):
+            continue
+        for m in _YEAR.finditer(c.text, s.start - c.start, s.end - c.start):
+            start, end = c.start + m.start(), c.start + m.end()
+            if not any(d.start <= start and end <= d.end for d in [*dates, *out]):
+                out.append(SpanRow(start, end, "DATE"))
+    return out
+
+
 def typed_spans(c: Candidate, q: Question) -> list[SpanRow]:
     """Spans of the sentence that can answer `q`, best first: of a wanted label, not the question's
     own words ("Mexico" does not answer "Why are migrants leaving Mexico?"), and not a noun phrase of
     function words only ("it", "one", "some"): a pronoun names nothing a reader could use."""
     asked = set(q.weights)
     out = []
-    for s in c.spans:
+    years = embedded_years(c) if q.wanted is AnswerType.DATE else []
+    for s in [*c.spans, *years]:
         text = c.text[s.start - c.start : s.end - c.start]
         rank = label_rank(q.wanted, s.label, text)
         if rank is None:

@@ -328,3 +328,16 @@ def test_span_features_naming_cue_wh_noun_and_the_questions_own_name() -> None:
     assert span_features(c, spans[1], q2)["wh_noun"] == 1.0
     q3 = question("What service does the port run?")
     assert span_features(c, spans[0], q3)["wh_adjacent"] == 1.0  # "service branded Seabus"
+
+
+def test_a_year_inside_another_entity_answers_a_what_year_question() -> None:
+    from rag.candidates import typed_spans
+
+    text = "The Social Chapter is a chapter of the 1997 Treaty of Amsterdam signed in 1997 or so."
+    row = SentenceRow(902, "t1", 0, 0, len(text))
+    law = SpanRow(text.index("the 1997"), text.index(" signed"), "LAW")
+    c = Candidate(passage("t1", text=text), row, text, [law], in_passage=True)
+    found = typed_spans(c, question("What year was the Treaty of Amsterdam created?"))
+    assert [(text[s.start : s.end], s.label) for s in found] == [("1997", "DATE")]
+    assert found[0].start == text.index("1997")
+    assert typed_spans(c, question("Who signed the Treaty of Amsterdam?")) == []  # not a DATE question
