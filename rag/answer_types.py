@@ -53,7 +53,12 @@ TYPED = frozenset(t for t in LABELS if t is not AnswerType.THING)
 
 _LEAD = r"^\s*(?:(?:and|but|so|then|also|ok|okay),?\s+)?"  # "and who is visiting?" asks for a person too
 _BEFORE = r"(?:(?:in|on|at|by|from|to|for|during|since|of|with|under|after|before)\s+)?"
-_FOCUS = r"|\b(?:what|which)(?:\s+(?:is|was|are|were))?\s+(?:the\s+)?(?:[\w'’-]+\s+){0,3}?"
+# "What is/was the [up to three modifiers] <noun> …" at the question's start: the copula right after the
+# question word keeps verbs out of the modifiers ("What limited the speed …" stays THING)
+_FOCUS = (
+    r"|" + _LEAD + r"(?:what|which)\s+(?:is|was|are|were)\s+(?:the\s+)?"
+    r"(?:(?!(?:of|for|in|on|at|to|by|with|from|about|behind|that|which|who|whose)\b)[\w'’-]+\s+){0,3}?"
+)  # modifiers only: "What was the reason for the temperature drop?" is no MEASURE question
 _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple(
     (t, re.compile(p, re.I))
     for t, p in (
@@ -71,7 +76,7 @@ _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple(
         (
             AnswerType.MEASURE,
             r"\bhow (tall|high|far|big|large|wide|deep|heavy|thick)\b" + _FOCUS
-            + r"(temperature|height|length|distance|depth|weight|speed|altitude|elevation|width)\b",
+            + r"(temperature|height|distance|depth|weight|speed|altitude|elevation|width)\b",
         ),
         # "how long" is a length or a span of time: both, with dates only when they measure time
         (AnswerType.DURATION, r"\bhow (long|old)\b"),

@@ -31,7 +31,7 @@ from index.scripts import tokens, word_count
 from index.types import SentenceRow, SpanRow
 from rag.answer_types import LABELS, TYPED, AnswerType, has_reason_cue, label_rank
 from rag.quoting import usable
-from rag.text import content_terms, words
+from rag.text import STOPWORDS, content_terms, words
 from rag.types import Passage
 
 MAX_PASSAGES = 6  # passages whose sentences are candidates
@@ -186,7 +186,8 @@ def idf_weights(
     return {t: math.log((n_chunks + 1) / (df.get(w, 0) + 0.5)) for t, w in first_word.items()}
 
 
-_YEAR = re.compile(r"\b(?:1[0-9]|20)[0-9]{2}\b")
+_YEAR = re.compile(r"\b(?:1[0-9]|20)[0-9]{2}\b(?!-)")
+_NAMES_WITH_YEARS = frozenset({"LAW", "EVENT", "WORK_OF_ART", "ORG", "FAC", "PRODUCT"})
 
 
 def embedded_years(c: Candidate) -> list[SpanRow]:
@@ -195,7 +196,7 @@ def embedded_years(c: Candidate) -> list[SpanRow]:
     dates = [s for s in c.spans if s.label in ("DATE", "TIME")]
     out: list[SpanRow] = []
     for s in c.spans:
-        if s.label in ("DATE", "TIME", "CARDINAL"):
+        if s.label not in _NAMES_WITH_YEARS:  # not "2000 dollars", "1500 tonnes", "the 1500-seat hall"
             continue
         for m in _YEAR.finditer(c.text, s.start - c.start, s.end - c.start):
             start, end = c.start + m.start(), c.start + m.end()
@@ -217,7 +218,8 @@ def typed_spans(c: Candidate, q: Question) -> list[SpanRow]:
         if rank is None:
             continue
         terms = content_terms(text)
-        if (terms and all(t in asked for t in terms)) or (not terms and s.label == NOUN_PHRASE):
+        pronoun = s.label == NOUN_PHRASE and all(w in STOPWORDS for w in words(text))  # "it", "some"
+        if (terms and all(t in asked for t in terms)) or pronoun:
             continue
         out.append((rank, s))
     return [s for _, s in sorted(out, key=lambda pair: pair[0])]

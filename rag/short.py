@@ -49,7 +49,6 @@ SPAN_FEATURES = (
     "object_after",  # object_q and the span after the question's words
     "spans",  # how many candidate spans the sentence holds (competition)
     "same_preposition",  # the span follows a preposition the question uses ("come from" -> "from X")
-    "q_name",  # a capitalised word of the span is the question's ("Thomas Piketty" for "… does Piketty …")
     "wh_adjacent",  # the question's wh-noun stands right beside the span ("the Astra 2A satellite")
     "redundancy",  # share of the other outlets whose candidate sentences also name the span
     "after_naming",  # right after a naming cue: "called", "named", "known as", "such as", "including"
@@ -105,18 +104,20 @@ def span_text(c: Candidate, span: SpanRow) -> str:
 
 
 _TRAILING = re.compile(r"(?:['’]s?|[,;:])$")  # "Osama bin Laden's", "Naples'", "Paris,"
-_ABBREVIATION = re.compile(r"(?:^|\s)[A-Z][a-z]{0,3}\.$")  # "Inc.", "St.", "Corp." keep their period
+_ABBREVIATION = re.compile(  # "Acme Inc.", "St.", "Corp." keep their period
+    r"(?:^|\s)(?:Inc|Ltd|Co|Corp|Bros|Jr|Sr|St|Mt|Ft|Dr|Mr|Mrs|Ms|Gen|Gov|Sen|Rep|Ave|Rd|No|Nos|Vol)\.$"
+)
+_CITATION_MARK = re.compile(r"\[(?:\d{1,3}|[a-z][a-z ]*)\]?\s*$")  # "Netherlands.[citation", "1914[3]"
 
 
 def trimmed(text: str) -> tuple[int, int]:
     """(start, end) of `text` without what spaCy's span may carry past the answer: a citation mark, a
-    possessive ending, trailing punctuation (a final period only when the span holds no other and
-    does not end in a short capitalised word, so "U.S." and "Acme Inc." keep theirs). Whitespace at
-    either end goes too; never empty."""
-    end = len(text)
-    cut = text.find("[")
-    if cut > 0:
-        end = cut
+    possessive ending, trailing punctuation (a final period only when the span holds no other and does
+    not end in a common abbreviation, so "U.S." and "Acme Inc." keep theirs). Whitespace at either end
+    goes too; never empty. A brand's own "'s" goes too ("McDonald's" -> "McDonald"): spans carry no
+    sign of it."""
+    mark = _CITATION_MARK.search(text)
+    end = mark.start() if mark and mark.start() > 0 else len(text)
     while True:
         body = text[:end].rstrip()
         m = _TRAILING.search(body)
@@ -132,15 +133,17 @@ def trimmed(text: str) -> tuple[int, int]:
 
 
 def redundancy(c: Candidate, text: str, others: Sequence[Candidate]) -> float:
-    """The share of the other outlets among `others` with a sentence naming `text` (case-folded): an
-    answer that independent sources repeat is more likely right (the redundancy of Brill et al. 2002,
-    "An Analysis of the AskMSR Question-Answering System"). Outlets, not articles: paragraphs of one
-    source do not corroborate each other."""
-    outlets = {outlet(o) for o in others} - {outlet(c)}
-    if not outlets:
+    """The share of the other outlets among `others` with a sentence naming `text` (case-folded, as
+    whole words): an answer that independent sources repeat is more likely right (the redundancy of
+    Brill et al. 2002, "An Analysis of the AskMSR Question-Answering System"). Outlets, not articles:
+    paragraphs of one source do not corroborate each other."""
+    mine = outlet(c)
+    outlets = {outlet(o) for o in others} - {mine}
+    a, b = trimmed(text)
+    if not outlets or a == b:
         return 0.0
-    needle = text.casefold()
-    naming = {outlet(o) for o in others if outlet(o) in outlets and needle in o.text.casefold()}
+    needle = re.compile(r"(?<!\w)" + re.escape(text[a:b].casefold()) + r"(?!\w)")
+    naming = {outlet(o) for o in others if outlet(o) != mine and needle.search(o.text.casefold())}
     return len(naming) / len(outlets)
 
 
@@ -170,7 +173,6 @@ def span_features(
     asked_preps = _PREPOSITIONS & set(words(q.text))
     preceding = words(before)[-2:]  # "from Central America", "from the United States"
     beside = lowered[max(0, position - 2) : position] + lowered[position + length : position + length + 2]
-    q_words = set(words(q.text))
     return {
         "label_rank": 1.0 / (1.0 + rank) if rank is not None else 0.0,
         "noun_phrase": float(span.label == NOUN_PHRASE),
@@ -197,8 +199,7 @@ def span_features(
         "object_after": float(object_q and left and not right),
         "spans": float(len(c.typed)),
         "same_preposition": float(bool(asked_preps & set(preceding))),
-        "q_name": float(any(w[:1].isupper() and w.lower() in q_words for w in tokens(text))),
         "wh_adjacent": float(noun is not None and any(noun in ts for ts in beside)),
         "redundancy": redundancy(c, text, others),
-        "after_naming": float(bool(_NAMING.search(before[-24:]))),
+        "after_naming": float(bool(_NAMING.search(before))),
     }

@@ -231,6 +231,16 @@ def test_footnote_markers_in_a_quote_never_become_citation_markers() -> None:
         ("What is the height of the tower?", AnswerType.MEASURE),
         ("What is the capital of France?", AnswerType.THING),
         ("What did the report say about temperature?", AnswerType.THING),
+        ("What is the speed limit on the bridge?", AnswerType.MEASURE),
+        # the focus word only where "what is the …" starts the question, and never past a verb or preposition
+        ("What year did the height restriction come in?", AnswerType.DATE),
+        ("Who announced what the target percentage was?", AnswerType.PERSON),
+        ("In which city was the temperature highest?", AnswerType.PLACE),
+        ("Which party won a percentage of the vote?", AnswerType.ORGANIZATION),
+        ("What happened at the height of the pandemic?", AnswerType.ANY),
+        ("What was the length of his prison sentence?", AnswerType.THING),
+        ("What limited the speed of the rescue?", AnswerType.THING),
+        ("What was the reason for the temperature drop?", AnswerType.REASON),
     ],
 )
 def test_the_focus_noun_types_a_what_question(q: str, wanted: AnswerType) -> None:
@@ -250,6 +260,9 @@ def test_the_focus_noun_types_a_what_question(q: str, wanted: AnswerType) -> Non
         ("Acme Inc.", "Acme Inc."),
         ("the 1990s", "the 1990s"),
         (" Ana Ruiz ", "Ana Ruiz"),
+        ("Gaza.[3]", "Gaza"),
+        ("Iran.", "Iran"),
+        ("Mr [John] Smith", "Mr [John] Smith"),  # a bracket inside is no citation mark
     ],
 )
 def test_a_short_answer_is_trimmed_of_what_the_span_carries_past_it(span: str, kept: str) -> None:
@@ -309,9 +322,16 @@ def test_span_features_redundancy_counts_other_outlets_naming_the_span() -> None
     f = span_features(c, c.spans[0], q, [c, *others])
     assert f["redundancy"] == pytest.approx(0.5)  # Herald of {Herald, Gazette}
     assert span_features(c, c.spans[0], q)["redundancy"] == 0.0
+    # whole words, and the span as trimmed: "Ana Ruiz," is corroborated, "May" is not by "mayor"
+    comma = SpanRow(c.spans[0].start, c.spans[0].end + 1, "PERSON")
+    assert ARTICLE[comma.start : comma.end] == "Ana Ruiz,"
+    assert span_features(c, comma, q, [c, *others])["redundancy"] == pytest.approx(0.5)
+    from rag.short import redundancy
+
+    assert redundancy(c, "May", [other("The mayor spoke in Mayfield.", "e1", "Herald")]) == 0.0
 
 
-def test_span_features_naming_cue_wh_noun_and_the_questions_own_name() -> None:
+def test_span_features_naming_cue_and_wh_noun() -> None:
     from rag.short import span_features
 
     text = "The port runs a ferry service branded Seabus from the Dunmore terminal."
@@ -322,7 +342,6 @@ def test_span_features_naming_cue_wh_noun_and_the_questions_own_name() -> None:
     q = question("What ferry service does the port of Dunmore run?")
     seabus, terminal = (span_features(c, s, q) for s in spans)
     assert seabus["after_naming"] == 1.0 and terminal["after_naming"] == 0.0
-    assert terminal["q_name"] == 1.0 and seabus["q_name"] == 0.0  # "Dunmore" is the question's
     q2 = question("What terminal serves the ferries?")
     assert span_features(c, spans[1], q2)["wh_adjacent"] == 0.0  # the span holds it: `wh_noun`
     assert span_features(c, spans[1], q2)["wh_noun"] == 1.0
@@ -341,3 +360,17 @@ def test_a_year_inside_another_entity_answers_a_what_year_question() -> None:
     assert [(text[s.start : s.end], s.label) for s in found] == [("1997", "DATE")]
     assert found[0].start == text.index("1997")
     assert typed_spans(c, question("Who signed the Treaty of Amsterdam?")) == []  # not a DATE question
+    money = "They paid 2000 dollars for the 1500-seat Royal Hall."
+    spans = [SpanRow(10, 22, "MONEY"), SpanRow(money.index("the 1500"), len(money) - 1, "FAC")]
+    m = Candidate(passage("t2", text=money), SentenceRow(904, "t2", 0, 0, len(money)), money, spans,
+                  in_passage=True)  # fmt: skip
+    assert typed_spans(m, question("In what year was the hall built?")) == []  # an amount, a seat count
+
+
+def test_a_one_letter_noun_phrase_is_still_a_candidate() -> None:
+    from rag.candidates import typed_spans
+
+    text = "The company renamed Twitter to X in July."
+    c = Candidate(passage("x1", text=text), SentenceRow(905, "x1", 0, 0, len(text)), text,
+                  [SpanRow(text.index("X"), text.index("X") + 1, "NP")], in_passage=True)  # fmt: skip
+    assert [text[s.start : s.end] for s in typed_spans(c, question("What was Twitter renamed to?"))] == ["X"]
