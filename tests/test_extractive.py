@@ -374,3 +374,10 @@ def test_a_one_letter_noun_phrase_is_still_a_candidate() -> None:
     c = Candidate(passage("x1", text=text), SentenceRow(905, "x1", 0, 0, len(text)), text,
                   [SpanRow(text.index("X"), text.index("X") + 1, "NP")], in_passage=True)  # fmt: skip
     assert [text[s.start : s.end] for s in typed_spans(c, question("What was Twitter renamed to?"))] == ["X"]
+
+
+@pytest.mark.parametrize(("owned", "bare"), [("Laden's", "Laden"), ("Naples'", "Naples"), ("Sky’s", "Sky")])
+def test_a_possessive_matches_its_word(owned: str, bare: str) -> None:
+    from rag.text import content_terms
+
+    assert content_terms(owned) == content_terms(bare) != []
