@@ -121,7 +121,8 @@ def trimmed(text: str) -> tuple[int, int]:
     while True:
         body = text[:end].rstrip()
         m = _TRAILING.search(body)
-        if m and m.start() > 0:
+        quoted = m is not None and m.group() in ("'", "’") and any(q in body[:-1] for q in "'‘’")
+        if m and m.start() > 0 and not quoted:  # "'Seabus'" keeps its closing quote, "Naples'" not
             end = m.start()
         elif body.endswith(".") and body.count(".") == 1 and not _ABBREVIATION.search(body):
             end = len(body) - 1

@@ -263,6 +263,8 @@ def test_the_focus_noun_types_a_what_question(q: str, wanted: AnswerType) -> Non
         ("Gaza.[3]", "Gaza"),
         ("Iran.", "Iran"),
         ("Mr [John] Smith", "Mr [John] Smith"),  # a bracket inside is no citation mark
+        ("'Seabus'", "'Seabus'"),  # a closing quote is no possessive
+        ("‘tuition-free’", "‘tuition-free’"),
     ],
 )
 def test_a_short_answer_is_trimmed_of_what_the_span_carries_past_it(span: str, kept: str) -> None:
