@@ -32,6 +32,7 @@ from index import ingest
 from index.annotate import Annotation, Annotator, load_annotator
 from index.embedding import DEFAULT_MODEL, Embedder, load_embedder
 from index.generations import current_name
+from index.manifest import FORMAT_VERSION
 from index.sources import read_paths
 from rag.service import Assistant
 from rag.settings import Settings
@@ -95,7 +96,8 @@ def main() -> None:
     parser.add_argument("--model", default=DEFAULT_MODEL, help=MODEL_HELP)
     args = parser.parse_args()
     embedder = CachedEmbedder(load_embedder(args.model))
-    index_dir = CACHE / f"query-{args.corpus}-x{args.copies}-{embedder.name}"
+    # the index format in the name: a cache written by an older newsrag is rebuilt, not opened (and refused)
+    index_dir = CACHE / f"query-{args.corpus}-x{args.copies}-{embedder.name}-v{FORMAT_VERSION}"
     articles = read_paths([CORPORA[args.corpus]]).articles
     if current_name(index_dir) is None:
         copies = [
