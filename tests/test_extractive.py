@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from index import ingest
 from index.annotate import NoAnnotator
@@ -383,3 +385,13 @@ def test_a_possessive_matches_its_word(owned: str, bare: str) -> None:
     from rag.text import content_terms
 
     assert content_terms(owned) == content_terms(bare) != []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab .,;:'’‘[]()0123 IncSt\"é三")), max_size=20))
+def test_trimming_stays_inside_the_span_and_never_empties_it(span: str) -> None:
+    from rag.short import trimmed
+
+    a, b = trimmed(span)
+    assert 0 <= a <= b <= len(span)
+    assert b > a or not span.strip()
