@@ -206,13 +206,8 @@ def cjk_bigrams(text: str) -> list[str]:
     return [a + b for a, b in itertools.pairwise(chars) if a and b]
 
 
-_POSSESSIVE = re.compile(r"['’]s?$")
-
-
 def stem(word: str) -> str:
-    """A deliberately light suffix stripper: the possessive ("laden's" -> "laden"), plural and common
-    verb endings only."""
-    word = _POSSESSIVE.sub("", word)
+    """A deliberately light suffix stripper: plural and common verb endings only."""
     for suffix, repl in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)] + repl
