@@ -22,7 +22,6 @@ from collections.abc import Sequence
 from functools import cache
 
 import numpy as np
-from datasketch import MinHashLSH
 
 from index.near_duplicates import (
     NearDuplicateParams,
@@ -50,6 +49,8 @@ CREATE TABLE IF NOT EXISTS near_duplicate_bands (
 def bands(threshold: float, num_perm: int) -> tuple[int, int]:
     """(bands, rows per band) that datasketch's MinHashLSH picks for the threshold (equal weights to
     false positives and negatives)."""
+    from datasketch import MinHashLSH  # here, not at the top: it imports scipy (index/near_duplicates.py)
+
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     return lsh.b, lsh.r
 

@@ -19,10 +19,13 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
+# datasketch is imported where it is used: it pulls in scipy (~0.3 s), which a reading process never needs
 
 SCHEME = "affine32"  # datasketch's permutation scheme: 32-bit hash values, stored as 4 bytes a slot
 _DTYPE = np.uint32
@@ -67,6 +70,8 @@ def shingles(text: str, size: int) -> set[bytes]:
 def signature(text: str, params: NearDuplicateParams) -> np.ndarray:
     """The MinHash signature of `text`'s shingles: uint32 array of shape (num_perm,). Deterministic
     (fixed seed and scheme), so signatures made by different processes compare."""
+    from datasketch import MinHash
+
     m = MinHash(num_perm=params.num_perm, seed=1, scheme=SCHEME)
     m.update_batch(sorted(shingles(text, params.shingle)))
     return np.asarray(m.hashvalues, dtype=_DTYPE)
@@ -119,6 +124,8 @@ class Candidates:
     new one, found without comparing it with every article."""
 
     def __init__(self, params: NearDuplicateParams, signatures: dict[str, np.ndarray]) -> None:
+        from datasketch import MinHashLSH
+
         self.params = params
         self.lsh = MinHashLSH(threshold=params.threshold, num_perm=params.num_perm)
         self.signatures: dict[str, np.ndarray] = {}
@@ -128,6 +135,8 @@ class Candidates:
                 self.signatures[article_id] = sig
 
     def _lean(self, sig: np.ndarray) -> LeanMinHash:
+        from datasketch import LeanMinHash
+
         return LeanMinHash(seed=1, hashvalues=sig, scheme=SCHEME)
 
     def add(self, article_id: str, sig: np.ndarray) -> None:

@@ -165,7 +165,7 @@ def _python(code: str, *args: str, **env: str) -> subprocess.CompletedProcess[st
 
 
 # what a cold `rag ask` must not pay for: torch, and the index-time / evaluation / LLM-only libraries
-HEAVY = (*TORCH_MODULES, "spacy", "sklearn", "openai", "matplotlib")
+HEAVY = (*TORCH_MODULES, "spacy", "sklearn", "openai", "matplotlib", "datasketch", "scipy")
 LOADED = f"import sys; print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
 
 
