@@ -29,7 +29,6 @@ numbers (tests/test_scorer.py checks those are reproduced).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import time
@@ -42,19 +41,18 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import CACHE, ROOT, SHARED
+from bench.common import CACHE, SHARED, index_recipe
 from index import ingest
 from index.embedding import DEFAULT_MODEL, load_embedder
 from index.generations import current_name
 from index.live import IndexReader
-from index.manifest import FORMAT_VERSION
 from rag.ask import AskOptions, _question
 from rag.candidates import FEATURES, Candidate, eligible, features, gather, relevance
 from rag.evaluation.metrics import exact_match, normalize_answer, token_f1
 from rag.extractive import short_answer
 from rag.retrieval import search
 from rag.scorer import MODEL_FILE, Logistic, Scorer
-from rag.short import SPAN_FEATURES, span_features, span_text
+from rag.short import SPAN_FEATURES, sources, span_features, span_text
 
 SETS = {
     "seed": SHARED / "seeds",
@@ -75,14 +73,6 @@ class Row:
     x: np.ndarray  # (candidates, features)
     candidates: list[Candidate]
     question: object  # rag.candidates.Question, for the short answer
-
-
-def index_recipe(fingerprint: str) -> str:
-    """What a cached dev index depends on: the embedder, the index format, and the code that splits
-    sentences and finds typed spans (a change to either must rebuild, not reuse, the index)."""
-    code = b"".join((ROOT / "index" / f).read_bytes() for f in ("annotate.py", "sentences.py", "chunking.py"))
-    digest = hashlib.sha256(code + f"{FORMAT_VERSION}".encode()).hexdigest()[:10]
-    return f"{fingerprint}-v{FORMAT_VERSION}-{digest}"
 
 
 def label(c: Candidate, q: dict) -> int:
@@ -131,11 +121,12 @@ def span_rows(rows: list[Row]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     for i, r in enumerate(rows):
         if not r.answers or {normalize_answer(a) for a in r.answers} <= {"yes", "no"}:
             continue
+        said = sources(r.candidates)
         for c, y in zip(r.candidates, r.labels, strict=True):
             if not y:
                 continue
             for span in c.typed:
-                f = span_features(c, span, r.question, r.candidates)  # type: ignore[arg-type]
+                f = span_features(c, span, r.question, said)  # type: ignore[arg-type]
                 xs.append([f[n] for n in SPAN_FEATURES])
                 ys.append(int((token_f1(span_text(c, span), r.answers) or 0.0) >= SPAN_F1))
                 gs.append(i)
@@ -189,7 +180,7 @@ def evaluate(
             hits.append(float(r.labels[best] == 1))
             if (i, best) not in shorts:
                 c = r.candidates[best]
-                short = short_answer(c, r.question, span_model(i), r.candidates)  # type: ignore[arg-type]
+                short = short_answer(c, r.question, span_model(i), sources(r.candidates))  # type: ignore[arg-type]
                 shorts[i, best] = short.text if short else c.text
             prediction = shorts[i, best]
             ems.append(exact_match(prediction, r.answers) or 0.0)

@@ -27,12 +27,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import CACHE, MODEL_HELP, SHARED, machine
+from bench.common import CACHE, MODEL_HELP, SHARED, index_recipe, machine
 from index import ingest
 from index.annotate import Annotation, Annotator, load_annotator
 from index.embedding import DEFAULT_MODEL, Embedder, load_embedder
 from index.generations import current_name
-from index.manifest import FORMAT_VERSION
 from index.sources import read_paths
 from rag.service import Assistant
 from rag.settings import Settings
@@ -97,7 +96,7 @@ def main() -> None:
     args = parser.parse_args()
     embedder = CachedEmbedder(load_embedder(args.model))
     # the index format in the name: a cache written by an older newsrag is rebuilt, not opened (and refused)
-    index_dir = CACHE / f"query-{args.corpus}-x{args.copies}-{embedder.name}-v{FORMAT_VERSION}"
+    index_dir = CACHE / f"query-{args.corpus}-x{args.copies}-{index_recipe(embedder.fingerprint())}"
     articles = read_paths([CORPORA[args.corpus]]).articles
     if current_name(index_dir) is None:
         copies = [

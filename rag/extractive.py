@@ -28,7 +28,7 @@ from rag.candidates import Candidate, Question, eligible, outlet, relevance
 from rag.conflicts import newest_first, rivals
 from rag.quoting import display
 from rag.scorer import Logistic, Scorer
-from rag.short import span_features, span_text, trimmed
+from rag.short import Sources, sources, span_features, span_text, trimmed
 from rag.text import content_terms
 from rag.types import Citation, Passage, ReportedBy, ShortAnswer
 
@@ -95,14 +95,14 @@ def jaccard(a: str, b: str) -> float:
 
 
 def short_answer(
-    best: Candidate, q: Question, span_model: Logistic, others: Sequence[Candidate] = ()
+    best: Candidate, q: Question, span_model: Logistic, said: Sources = ()
 ) -> ShortAnswer | None:
     """The typed span of `best` that the span model finds most likely to answer `q` (rag/short.py),
-    `others` being the question's other candidate sentences; None for reasons, yes/no and open
+    `said` being `sources` of the question's candidate sentences; None for reasons, yes/no and open
     questions, or when the sentence holds no candidate span."""
     if not best.typed:  # only questions with LABELS get typed spans (candidates.features)
         return None
-    probs = span_model.predict([span_features(best, s, q, others) for s in best.typed])
+    probs = span_model.predict([span_features(best, s, q, said) for s in best.typed])
     span = best.typed[int(np.argmax(probs))]
     text = span_text(best, span)
     a, b = trimmed(text)
@@ -140,8 +140,9 @@ def select(
         close = [c for c in ranked if c.prob >= RECENT_SHARE * best.prob]
         best = max(close, key=lambda c: c.passage.date or "")  # max keeps the first (most probable) of ties
         ranked = [best, *(c for c in ranked if c is not best)]
-    short = short_answer(best, q, scorer.span, scored)
-    reports = rivals(best, short, ranked[1:], q, lambda c: short_answer(c, q, scorer.span, scored))
+    said = sources(scored)
+    short = short_answer(best, q, scorer.span, said)
+    reports = rivals(best, short, ranked[1:], q, lambda c: short_answer(c, q, scorer.span, said))
     if reports and short is not None:
         return Extract([best], best, short, newest_first([(best, short), *reports]))
     chosen = [best]

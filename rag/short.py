@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from index.annotate import NOUN_PHRASE, PROPER_NAME
 from index.scripts import tokens
@@ -133,26 +133,32 @@ def trimmed(text: str) -> tuple[int, int]:
     return (start, end) if end > start else (0, len(text))
 
 
-def redundancy(c: Candidate, text: str, others: Sequence[Candidate]) -> float:
-    """The share of the other outlets among `others` with a sentence naming `text` (case-folded, as
-    whole words): an answer that independent sources repeat is more likely right (the redundancy of
+Sources = Sequence[tuple[str, str]]  # (outlet, case-folded text) of each candidate sentence of a question
+
+
+def sources(candidates: Iterable[Candidate]) -> list[tuple[str, str]]:
+    """What `redundancy` reads of a question's candidate sentences, made once per question (not once
+    per span): each sentence's outlet and its case-folded text."""
+    return [(outlet(o), o.text.casefold()) for o in candidates]
+
+
+def redundancy(c: Candidate, text: str, said: Sources) -> float:
+    """The share of the other outlets in `said` (`sources`) with a sentence naming `text` (case-folded,
+    as whole words): an answer that independent sources repeat is more likely right (the redundancy of
     Brill et al. 2002, "An Analysis of the AskMSR Question-Answering System"). Outlets, not articles:
     paragraphs of one source do not corroborate each other."""
     mine = outlet(c)
-    outlets = {outlet(o) for o in others} - {mine}
+    outlets = {o for o, _ in said} - {mine}
     a, b = trimmed(text)
     if not outlets or a == b:
         return 0.0
     needle = re.compile(r"(?<!\w)" + re.escape(text[a:b].casefold()) + r"(?!\w)")
-    naming = {outlet(o) for o in others if outlet(o) != mine and needle.search(o.text.casefold())}
-    return len(naming) / len(outlets)
+    return len({o for o, folded in said if o != mine and needle.search(folded)}) / len(outlets)
 
 
-def span_features(
-    c: Candidate, span: SpanRow, q: Question, others: Sequence[Candidate] = ()
-) -> dict[str, float]:
-    """SPAN_FEATURES -> value for one typed span of candidate sentence `c`; `others` are the other
-    candidate sentences of the question (for `redundancy`)."""
+def span_features(c: Candidate, span: SpanRow, q: Question, said: Sources = ()) -> dict[str, float]:
+    """SPAN_FEATURES -> value for one typed span of candidate sentence `c`; `said` is `sources` of the
+    question's candidate sentences (for `redundancy`)."""
     text = span_text(c, span)
     asked = set(q.weights)
     terms = content_terms(text)
@@ -201,6 +207,6 @@ def span_features(
         "spans": float(len(c.typed)),
         "same_preposition": float(bool(asked_preps & set(preceding))),
         "wh_adjacent": float(noun is not None and any(noun in ts for ts in beside)),
-        "redundancy": redundancy(c, text, others),
+        "redundancy": redundancy(c, text, said),
         "after_naming": float(bool(_NAMING.search(before))),
     }

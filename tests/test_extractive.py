@@ -307,7 +307,7 @@ def test_a_pronoun_noun_phrase_is_never_a_short_answer() -> None:
 def test_span_features_redundancy_counts_other_outlets_naming_the_span() -> None:
     from dataclasses import replace
 
-    from rag.short import span_features
+    from rag.short import redundancy, sources, span_features
 
     sentence = "The mayor, Ana Ruiz, said repairs would take weeks."
     c = candidate(sentence, 3, 0.9, spans=_spanned(sentence, ("Ana Ruiz", "PERSON")))
@@ -323,16 +323,14 @@ def test_span_features_redundancy_counts_other_outlets_naming_the_span() -> None
         other("The mayor visited the harbour.", "c1", "Gazette"),
         other("Ana Ruiz again.", "d1", "Wire"),  # the same outlet as `c`: no corroboration
     ]
-    f = span_features(c, c.spans[0], q, [c, *others])
+    f = span_features(c, c.spans[0], q, sources([c, *others]))
     assert f["redundancy"] == pytest.approx(0.5)  # Herald of {Herald, Gazette}
     assert span_features(c, c.spans[0], q)["redundancy"] == 0.0
     # whole words, and the span as trimmed: "Ana Ruiz," is corroborated, "May" is not by "mayor"
     comma = SpanRow(c.spans[0].start, c.spans[0].end + 1, "PERSON")
     assert ARTICLE[comma.start : comma.end] == "Ana Ruiz,"
-    assert span_features(c, comma, q, [c, *others])["redundancy"] == pytest.approx(0.5)
-    from rag.short import redundancy
-
-    assert redundancy(c, "May", [other("The mayor spoke in Mayfield.", "e1", "Herald")]) == 0.0
+    assert span_features(c, comma, q, sources([c, *others]))["redundancy"] == pytest.approx(0.5)
+    assert redundancy(c, "May", sources([other("The mayor spoke in Mayfield.", "e1", "Herald")])) == 0.0
 
 
 def test_span_features_naming_cue_and_wh_noun() -> None:
